@@ -12,6 +12,9 @@ from signlang import config
 RESNET50_WIDTHS = (16, 32, 64, 128)
 RESNET50_BLOCKS = (3, 4, 6, 3)
 RESNET50_EXPANSION = 4
+# Faster-moving batch-norm statistics than Keras' 0.99, so that short runs (a few hundred
+# steps, as on small uploads) still end with usable inference statistics.
+BN_MOMENTUM = 0.9
 
 
 def _check_shape(input_shape: tuple[int, ...], num_classes: int) -> None:
@@ -36,7 +39,7 @@ def build_cnn(
     x = layers.Rescaling(1.0 / 255, name="scale")(inputs)
     for block, filters in enumerate((32, 64, 128), start=1):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{block}")(x)
-        x = layers.BatchNormalization(name=f"bn{block}")(x)
+        x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{block}")(x)
         x = layers.ReLU(name=f"relu{block}")(x)
         x = layers.MaxPooling2D(2, name=f"pool{block}")(x)
     x = layers.Flatten(name="flatten")(x)
@@ -53,17 +56,17 @@ def _bottleneck(x, width: int, stride: int, name: str):
     shortcut = x
     if stride != 1 or x.shape[-1] != out_channels:
         shortcut = layers.Conv2D(out_channels, 1, strides=stride, use_bias=False, name=f"{name}_proj")(x)
-        shortcut = layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+        shortcut = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_proj_bn")(shortcut)
 
     y = layers.Conv2D(width, 1, use_bias=False, name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn1")(y)
     y = layers.ReLU(name=f"{name}_relu1")(y)
     y = layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"{name}_bn2")(y)
     y = layers.ReLU(name=f"{name}_relu2")(y)
     y = layers.Conv2D(out_channels, 1, use_bias=False, name=f"{name}_conv3")(y)
     # Zero-initialised last scale: each block starts as identity, which steadies early training.
-    y = layers.BatchNormalization(gamma_initializer="zeros", name=f"{name}_bn3")(y)
+    y = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer="zeros", name=f"{name}_bn3")(y)
 
     y = layers.Add(name=f"{name}_add")([shortcut, y])
     return layers.ReLU(name=f"{name}_out")(y)
@@ -87,7 +90,7 @@ def build_resnet50(
     inputs = keras.Input(shape=input_shape, name="image")
     x = layers.Rescaling(1.0 / 255, name="scale")(inputs)
     x = layers.Conv2D(32, 3, padding="same", use_bias=False, name="stem_conv")(x)
-    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.BatchNormalization(momentum=BN_MOMENTUM, name="stem_bn")(x)
     x = layers.ReLU(name="stem_relu")(x)
 
     for stage, (width, blocks) in enumerate(zip(widths, RESNET50_BLOCKS), start=1):
