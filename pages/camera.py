@@ -23,7 +23,7 @@ def pick_predictor(t, models):
     names = [info.name for info in models]
     wanted = st.session_state.get("camera_model", "cnn")
     index = names.index(wanted) if wanted in names else 0
-    name = st.selectbox(t("camera.model"), names, index=index, help=t("camera.model_help"))
+    name = st.selectbox(t("camera.model"), names, index=index, help=t("camera.model_help"), key="camera_model_select")
     st.session_state["camera_model"] = name
     chosen = next(info for info in models if info.name == name)
     try:
@@ -93,8 +93,8 @@ def main() -> None:
         predictor = pick_predictor(t, models)
     roi_fraction = columns[1].slider(t("camera.roi_fraction"), min_value=preprocess.MIN_ROI_FRACTION,
                                      max_value=preprocess.MAX_ROI_FRACTION, value=config.DEFAULT_ROI_FRACTION,
-                                     step=0.05, help=t("camera.roi_fraction_help"))
-    mirror = columns[2].checkbox(t("camera.mirror"), value=True, help=t("camera.mirror_help"))
+                                     step=0.05, help=t("camera.roi_fraction_help"), key="roi_fraction")
+    mirror = columns[2].checkbox(t("camera.mirror"), value=True, help=t("camera.mirror_help"), key="mirror")
     if predictor is None:
         st.error(t("camera.no_usable_model"))
         return

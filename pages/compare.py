@@ -75,8 +75,8 @@ def main() -> None:
         return
     names = [info.name for info in models]
     columns = st.columns(2)
-    first = columns[0].selectbox(t("compare.model_a"), names, index=0)
-    second = columns[1].selectbox(t("compare.model_b"), names, index=1)
+    first = columns[0].selectbox(t("compare.model_a"), names, index=0, key="compare_first")
+    second = columns[1].selectbox(t("compare.model_b"), names, index=1, key="compare_second")
     chosen = [next(info for info in models if info.name == name) for name in (first, second)]
 
     test_data = ui.load_split_or_none("test")

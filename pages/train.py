@@ -56,13 +56,13 @@ def show_dataset(t, train_data: data.ImageSet) -> None:
 
 def show_form(t, trainer: jobs.TrainingManager, train_rows: int) -> None:
     """Draw the settings form and start a job on submit."""
-    architecture = st.selectbox(t("train.architecture"), config.ARCHITECTURES, format_func=lambda a: t(f"arch.{a}"))
+    architecture = st.selectbox(t("train.architecture"), config.ARCHITECTURES, format_func=lambda a: t(f"arch.{a}"), key="architecture")
     with st.form("train_settings"):
         columns = st.columns(3)
         epochs = columns[0].number_input(t("train.epochs"), min_value=1, max_value=training.MAX_EPOCHS,
-                                         value=training.DEFAULT_EPOCHS[architecture], step=1, help=t("train.epochs_help"))
+                                         value=training.DEFAULT_EPOCHS[architecture], step=1, help=t("train.epochs_help"), key="epochs")
         batch_size = columns[1].select_slider(t("train.batch_size"), options=[16, 32, 64, 128, 256, 512],
-                                              value=training.DEFAULT_BATCH_SIZE, help=t("train.batch_size_help"))
+                                              value=training.DEFAULT_BATCH_SIZE, help=t("train.batch_size_help"), key="batch_size")
         learning_rate = columns[2].number_input(t("train.learning_rate"), min_value=1e-5, max_value=1.0,
                                                 value=training.DEFAULT_LEARNING_RATE[architecture], step=1e-4,
                                                 format="%.4f", help=t("train.learning_rate_help"))

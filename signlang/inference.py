@@ -163,7 +163,8 @@ class FrameProcessor:
 
         out = av.VideoFrame.from_ndarray(annotated, format="bgr24")
         out.pts = frame.pts
-        out.time_base = frame.time_base
+        if frame.time_base is not None:
+            out.time_base = frame.time_base
         return out
 
 

@@ -86,7 +86,8 @@ class ModelInfo:
 
     @property
     def bundled(self) -> bool:
-        return self.path.parent.resolve() == config.BUNDLED_MODELS_DIR.resolve() and self.name in config.BUNDLED_MODEL_NAMES
+        """Whether this is one of the models the app ships (`cnn`, `resnet50`)."""
+        return self.name in config.BUNDLED_MODEL_NAMES
 
     @property
     def test_accuracy(self) -> float | None:
