@@ -182,7 +182,7 @@ def train(
         settings.architecture, len(fit_data), len(val_data), settings.epochs, strategy.num_replicas_in_sync,
     )
     started = time.perf_counter()
-    model.fit(train_ds, epochs=settings.epochs, validation_data=val_ds, callbacks=[callback], verbose=0)
+    model.fit(train_ds, epochs=settings.epochs, validation_data=val_ds, callbacks=[callback], verbose=0, shuffle=False)
     train_seconds = time.perf_counter() - started
     stopped = stop_event.is_set()
 
