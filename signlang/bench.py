@@ -85,6 +85,16 @@ def time_naive(predictor: Predictor, frames: list[np.ndarray]) -> list[float]:
     return times
 
 
+def batched_ms_per_image(predictor: Predictor, batch_size: int = 32, repeats: int = 20) -> float:
+    """Return model time per image when frames from many streams are predicted in one batch."""
+    images = np.random.default_rng(1).integers(0, 256, size=(batch_size, 28, 28), dtype=np.uint8)
+    predictor.predict_batch(images)
+    started = time.perf_counter()
+    for _ in range(repeats):
+        predictor.predict_batch(images)
+    return (time.perf_counter() - started) * 1000.0 / (repeats * batch_size)
+
+
 def rss_mb() -> float:
     import psutil
 
@@ -149,6 +159,7 @@ def run(frames: int = 300, leak_frames: int = 10_000, train_rows: int = 4096) ->
         results[f"naive_{architecture}_frame_ms_p50"] = round(naive_p50, 3)
         results[f"naive_{architecture}_frame_ms_p99"] = round(naive_p99, 3)
         results[f"speedup_{architecture}"] = round(naive_p50 / fast_p50, 1)
+        results[f"{architecture}_batch32_ms_per_image"] = round(batched_ms_per_image(predictor), 3)
         if architecture == "cnn" and leak_frames:
             before, after = memory_growth(predictor, images, leak_frames)
             results["rss_before_mb"] = round(before, 1)

@@ -1,4 +1,4 @@
-"""Command-line interface: `python -m signlang {train,evaluate,predict,bench}`."""
+"""Command-line interface: `python -m signlang {train,evaluate,predict,bench,bench-crop}`."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model and save it with its metrics JSON")
     train.add_argument("--arch", choices=config.ARCHITECTURES, default="cnn", help="architecture (default: cnn)")
-    train.add_argument("--epochs", type=int, default=None, help="number of epochs (default: 12 for cnn, 20 for resnet50)")
+    train.add_argument("--epochs", type=int, default=None, help="number of epochs (default: 10 for cnn, 20 for resnet50)")
     train.add_argument("--batch-size", type=int, default=None, help="images per batch (default: 128)")
     train.add_argument("--learning-rate", type=float, default=None, help="peak learning rate of the cosine schedule (default: 0.002)")
     train.add_argument("--no-augment", action="store_true", help="train without random rotation, shift and zoom")
@@ -51,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--frames", type=int, default=300, help="frames timed per pipeline after warm-up (default: 300)")
     bench.add_argument("--leak-frames", type=int, default=10_000, help="frames run for the memory growth check (default: 10000)")
     bench.add_argument("--train-rows", type=int, default=4096, help="generated rows per training-throughput epoch (default: 4096)")
+
+    bench_crop = commands.add_parser("bench-crop", help="compare the centered crop and the hand crop on test images placed in 640x480 frames")
+    bench_crop.add_argument("--model", type=Path, default=None, help="path to a .keras model (default: models/cnn.keras)")
+    bench_crop.add_argument("--data-dir", help=data_help)
+    bench_crop.add_argument("--split", choices=("test", "train"), default="test", help="data split to place in frames (default: test)")
+    bench_crop.add_argument("--limit", type=int, default=None, help="number of images, drawn by a seeded shuffle (default: all)")
+    bench_crop.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="seed of the sample, placements and noise (default: 42)")
+    bench_crop.add_argument("--padding", type=float, default=None, help="padding on each side of the hand's box, as a share of its longer side (default: 0.1)")
+    bench_crop.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -154,4 +163,17 @@ def run_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "bench": run_bench}
+def run_bench_crop(args: argparse.Namespace) -> int:
+    from signlang import crop_bench, data, hand
+    from signlang.inference import Predictor
+
+    predictor = Predictor.load(args.model or _default_model_path("cnn"))
+    images = data.load_split(config.resolve_data_dir(args.data_dir), args.split)
+    padding = hand.DEFAULT_PADDING if args.padding is None else args.padding
+    results = crop_bench.run_crop_bench(predictor, images, limit=args.limit, seed=args.seed, padding=padding)
+    print(json.dumps(results) if args.json else crop_bench.format_table(results))
+    return 0
+
+
+COMMANDS = {"train": run_train, "evaluate": run_evaluate, "predict": run_predict, "bench": run_bench,
+            "bench-crop": run_bench_crop}

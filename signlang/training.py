@@ -23,7 +23,7 @@ from signlang.errors import SettingsError
 logger = logging.getLogger(__name__)
 
 # Defaults that reach the accuracy targets in docs/benchmarks.md on a 2-core CPU.
-DEFAULT_EPOCHS = {"cnn": 12, "resnet50": 20}
+DEFAULT_EPOCHS = {"cnn": 10, "resnet50": 20}
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_LEARNING_RATE = {"cnn": 2e-3, "resnet50": 2e-3}
 MAX_EPOCHS = 500
