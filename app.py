@@ -8,10 +8,10 @@ from signlang import ui
 def main() -> None:
     t = ui.setup_app()
     pages = [
-        st.Page("pages/home.py", title=t("home.title"), icon="🤟", default=True),
-        st.Page("pages/train.py", title=t("train.title"), icon="🏋️", url_path="train"),
-        st.Page("pages/compare.py", title=t("compare.title"), icon="📊", url_path="compare"),
-        st.Page("pages/camera.py", title=t("camera.title"), icon="📷", url_path="camera"),
+        st.Page("pages/home.py", title=t("home.title"), icon=":material/home:", default=True),
+        st.Page("pages/train.py", title=t("train.title"), icon=":material/model_training:", url_path="train"),
+        st.Page("pages/compare.py", title=t("compare.title"), icon=":material/compare:", url_path="compare"),
+        st.Page("pages/camera.py", title=t("camera.title"), icon=":material/videocam:", url_path="camera"),
     ]
     st.navigation(pages).run()
 

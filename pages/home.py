@@ -44,9 +44,9 @@ def main() -> None:
     st.markdown(t("home.intro"))
 
     columns = st.columns(3)
-    columns[0].page_link("pages/train.py", label=t("train.title"), icon="🏋️")
-    columns[1].page_link("pages/compare.py", label=t("compare.title"), icon="📊")
-    columns[2].page_link("pages/camera.py", label=t("camera.title"), icon="📷")
+    columns[0].page_link("pages/train.py", label=t("train.title"), icon=":material/model_training:")
+    columns[1].page_link("pages/compare.py", label=t("compare.title"), icon=":material/compare:")
+    columns[2].page_link("pages/camera.py", label=t("camera.title"), icon=":material/videocam:")
 
     show_data_status(t)
     show_models(t)

@@ -49,7 +49,7 @@ def setup_app() -> Callable[..., str]:
     The entry script calls this before every page, so the switch is on every page.
     """
     language = current_language()
-    st.set_page_config(page_title=i18n.translate("app.title", language), page_icon="🤟", layout="wide")
+    st.set_page_config(page_title=i18n.translate("app.title", language), page_icon=":material/sign_language:", layout="wide")
     st.sidebar.selectbox(
         "Language / 语言", list(i18n.LANGUAGES), key=LANGUAGE_KEY, format_func=lambda code: i18n.LANGUAGES[code],
     )
