@@ -8,16 +8,21 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import keras
 import numpy as np
 import tensorflow as tf
 
-from signlang import config, storage
+from signlang import config, hand, storage
 from signlang.preprocess import Box, preprocess
+from signlang.spelling import DEFAULT_HOLD_S, DEFAULT_WINDOW, MajorityVote, Speller, Vote
 
 logger = logging.getLogger(__name__)
+
+# Top probability below which a frame shows no letter, unless the page sets another.
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,7 +75,11 @@ class Predictor:
 
 @dataclasses.dataclass(frozen=True)
 class FrameResult:
-    """What the camera pipeline publishes for the page after each frame."""
+    """The camera pipeline's output for one frame, published for the page.
+
+    `prediction` is this frame's raw model output. `shown` is the letter voted over the last
+    frames with the threshold applied, which the page and the overlay show.
+    """
 
     prediction: Prediction | None
     model_input: np.ndarray | None
@@ -78,6 +87,9 @@ class FrameResult:
     fps: float
     frame_size: tuple[int, int]
     error: str | None = None
+    shown: Vote = Vote(None, 0.0)
+    hand_found: bool = False
+    hold_progress: float = 0.0
 
 
 class LatestResult:
@@ -103,39 +115,84 @@ class CameraSettings:
     predictor: Predictor | None = None
     roi_fraction: float = config.DEFAULT_ROI_FRACTION
     mirror: bool = True
+    threshold: float = DEFAULT_THRESHOLD
+    hand_crop: bool = False
 
 
 class FrameProcessor:
-    """Run the camera pipeline on BGR images and keep timing figures.
+    """Run the camera pipeline on BGR images, vote on the letter, type held letters, time frames.
 
     The page owns one per stream and changes `settings` between frames; the callback thread
-    reads them. Results leave through `latest`, never through Streamlit calls.
+    reads them. Results leave through `latest`, never through Streamlit calls. The typed text
+    changes in both threads: the callback types held letters and the page's buttons edit it.
     """
 
-    def __init__(self, settings: CameraSettings | None = None) -> None:
+    def __init__(self, settings: CameraSettings | None = None, window: int = DEFAULT_WINDOW,
+                 hold_s: float = DEFAULT_HOLD_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings or CameraSettings()
         self.latest = LatestResult()
         self._frame_times: collections.deque[float] = collections.deque(maxlen=30)
+        # NOTE: `_vote` and `_speller` are shared by the WebRTC worker thread (`process`) and
+        # the page's script thread (the text buttons), so every access takes `_lock`.
+        self._lock = threading.Lock()
+        self._vote = MajorityVote(window)
+        self._speller = Speller(hold_s, clock)
+
+    def text(self) -> str:
+        """Return the letters typed so far."""
+        with self._lock:
+            return self._speller.text
+
+    def add_space(self) -> None:
+        """Append a space to the typed text."""
+        with self._lock:
+            self._speller.add_space()
+
+    def delete_last(self) -> None:
+        """Remove the last typed character."""
+        with self._lock:
+            self._speller.delete_last()
+
+    def clear_text(self) -> None:
+        """Empty the typed text."""
+        with self._lock:
+            self._speller.clear()
+
+    def _vote_and_type(self, prediction: Prediction | None, threshold: float) -> tuple[Vote, float]:
+        """Add this frame's letter to the vote, type a held letter, and return the vote and hold progress."""
+        letter, confidence = None, 0.0
+        if prediction is not None:
+            confidence = prediction.confidence
+            if confidence >= threshold:
+                letter = prediction.letter
+        with self._lock:
+            vote = self._vote.update(letter, confidence)
+            self._speller.update(vote.letter)
+            return vote, self._speller.hold_progress()
 
     def process(self, image: np.ndarray) -> np.ndarray:
-        """Return `image` annotated with the box, letter, confidence and model input inset.
+        """Return `image` annotated with the box, the voted letter, the hold bar and the model input.
 
         Never raises: on any error the image comes back with the error written on it, so a
         bad frame cannot end the stream.
         """
         started = time.perf_counter()
         settings = self.settings
+        vote, hold_progress, hand_found = Vote(None, 0.0), 0.0, False
         try:
             image = _as_bgr(image)
             if settings.mirror:
                 image = cv2.flip(image, 1)
-            model_input, box = preprocess(image, settings.roi_fraction)
+            box, hand_found = hand.crop_box(image, settings.roi_fraction, settings.hand_crop)
+            model_input, box = preprocess(image, settings.roi_fraction, box)
 
             prediction = None
             if settings.predictor is not None:
                 prediction = settings.predictor.predict(model_input)
+            vote, hold_progress = self._vote_and_type(prediction, settings.threshold)
 
-            annotated = draw(image, box, prediction, model_input)
+            annotated = draw(image, box, prediction, model_input, threshold=settings.threshold,
+                             shown=vote, hold_progress=hold_progress)
             error = None
         except Exception as exc:  # noqa: BLE001 - a frame must never break the stream
             logger.exception("frame of shape %s failed", getattr(image, "shape", None))
@@ -150,6 +207,7 @@ class FrameProcessor:
             fps = (len(self._frame_times) - 1) / (self._frame_times[-1] - self._frame_times[0])
         self.latest.set(FrameResult(
             prediction, model_input, (now - started) * 1000.0, fps, annotated.shape[1::-1], error,
+            vote, hand_found, hold_progress,
         ))
         return annotated
 
@@ -187,24 +245,42 @@ BOX_COLOR = (0, 200, 0)
 LOW_CONFIDENCE_COLOR = (0, 165, 255)
 
 
-def draw(image: np.ndarray, box: Box, prediction: Prediction | None, model_input: np.ndarray | None) -> np.ndarray:
-    """Draw the square, the letter with its confidence and a model input inset on a copy."""
+def draw(image: np.ndarray, box: Box, prediction: Prediction | None, model_input: np.ndarray | None, *,
+         threshold: float = DEFAULT_THRESHOLD, shown: Vote | None = None, hold_progress: float = 0.0) -> np.ndarray:
+    """Draw the square, the letter with its confidence, a hold bar and a model input inset on a copy.
+
+    The letter is `shown`, or else the prediction's letter when its confidence reaches
+    `threshold`. With no letter the square turns orange and "?" is drawn instead, because
+    OpenCV's Hershey fonts cover ASCII only, so translated text cannot be drawn here.
+    """
     out = np.ascontiguousarray(image).copy()
     height, width = out.shape[:2]
     scale = max(min(height, width) / 480.0, 0.3)
     thickness = max(1, int(round(2 * scale)))
-    color = BOX_COLOR if prediction is None or prediction.confidence >= 0.5 else LOW_CONFIDENCE_COLOR
+    if shown is None and prediction is not None:
+        letter = prediction.letter if prediction.confidence >= threshold else None
+        shown = Vote(letter, prediction.confidence)
+    recognised = prediction is None or shown.letter is not None
+    color = BOX_COLOR if recognised else LOW_CONFIDENCE_COLOR
 
     cv2.rectangle(out, (box.x, box.y), (box.x + box.side - 1, box.y + box.side - 1), color, thickness)
 
     if prediction is not None:
-        text = f"{prediction.letter} {prediction.confidence:.0%}"
+        text = f"{shown.letter} {shown.confidence:.0%}" if shown.letter is not None else "?"
         font_scale = 1.4 * scale
         (text_w, text_h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness + 1)
         x = max(0, min(box.x, width - text_w))
         y = box.y - baseline - 4 if box.y - text_h - baseline - 4 >= 0 else min(height - baseline, box.y + text_h + 4)
         cv2.rectangle(out, (x, y - text_h - 2), (x + text_w, y + baseline), (0, 0, 0), -1)
         cv2.putText(out, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, font_scale, color, thickness + 1, cv2.LINE_AA)
+
+    if hold_progress > 0 and recognised:
+        # The bar along the inside of the square's bottom edge fills while a letter is held.
+        bar_height = max(2, int(round(6 * scale)))
+        bar_width = max(0, int(round((box.side - 2 * thickness) * min(hold_progress, 1.0))))
+        bottom = box.y + box.side - 1 - thickness
+        left = box.x + thickness
+        cv2.rectangle(out, (left, bottom - bar_height), (left + bar_width, bottom), color, -1)
 
     if model_input is not None:
         inset_side = int(min(height, width) * 0.2)

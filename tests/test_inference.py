@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from signlang import config, data, evaluation
-from signlang.inference import CameraSettings, FrameProcessor, Prediction, Predictor
+from signlang.inference import BOX_COLOR, LOW_CONFIDENCE_COLOR, CameraSettings, FrameProcessor, Prediction, Predictor, draw
 
 from conftest import make_split
 
@@ -148,3 +148,141 @@ def test_mirror_flips_what_the_model_sees(predictor):
     plain.process(image)
     mirrored.process(image)
     assert np.array_equal(plain.latest.get().model_input[:, ::-1], mirrored.latest.get().model_input)
+
+
+class ScriptedPredictor:
+    """A stand-in predictor that returns the next letter and confidence of a script per frame."""
+
+    def __init__(self, script: list[tuple[str, float]]) -> None:
+        self.script = list(script)
+        self.index = 0
+
+    def predict(self, image: np.ndarray) -> Prediction:
+        letter, confidence = self.script[min(self.index, len(self.script) - 1)]
+        self.index += 1
+        probabilities = np.full(config.NUM_CLASSES, (1.0 - confidence) / (config.NUM_CLASSES - 1))
+        probabilities[config.LETTERS.index(letter)] = confidence
+        return Prediction.from_probabilities(probabilities)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+BLANK_FRAME = np.zeros((480, 640, 3), dtype=np.uint8)
+
+
+def test_process_below_threshold_shows_no_letter():
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor([("A", 0.4)]), mirror=False, threshold=0.5))
+    out = processor.process(BLANK_FRAME)
+    result = processor.latest.get()
+    assert result.prediction.letter == "A"
+    assert result.shown.letter is None
+    box_top = (480 - round(480 * 0.6)) // 2
+    assert tuple(out[box_top, 320]) == LOW_CONFIDENCE_COLOR
+
+
+def test_process_above_threshold_shows_letter():
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor([("A", 0.6)]), mirror=False, threshold=0.5))
+    out = processor.process(BLANK_FRAME)
+    assert processor.latest.get().shown.letter == "A"
+    box_top = (480 - round(480 * 0.6)) // 2
+    assert tuple(out[box_top, 320]) == BOX_COLOR
+
+
+def test_process_votes_over_window():
+    script = [("B", 0.9)] * 6 + [("R", 0.9)] + [("B", 0.9)]
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor(script), mirror=False), window=7)
+    shown = []
+    for _ in script:
+        processor.process(BLANK_FRAME)
+        shown.append(processor.latest.get().shown.letter)
+    assert shown == ["B"] * 8
+
+
+def test_process_spells_hello():
+    clock = FakeClock()
+    script = []
+    for letter in "HEL?LO?":
+        script += [("A", 0.1) if letter == "?" else (letter, 0.95)] * 15
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor(script), mirror=False), clock=clock)
+    for _ in script:
+        processor.process(BLANK_FRAME)
+        clock.now += 0.1
+    assert processor.text() == "HELLO"
+    assert processor.latest.get().hold_progress == 0.0
+
+
+def test_process_text_buttons_edit_text():
+    clock = FakeClock()
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor([("Y", 0.9)]), mirror=False), clock=clock)
+    for _ in range(20):
+        processor.process(BLANK_FRAME)
+        clock.now += 0.1
+    processor.add_space()
+    assert processor.text() == "Y "
+    processor.delete_last()
+    assert processor.text() == "Y"
+    processor.clear_text()
+    assert processor.text() == ""
+
+
+def test_process_text_is_safe_from_threads():
+    processor = FrameProcessor(CameraSettings(predictor=ScriptedPredictor([("C", 0.9)]), mirror=False), hold_s=0.001)
+    errors = []
+    stop = threading.Event()
+
+    def stream():
+        try:
+            while not stop.is_set():
+                processor.process(np.zeros((48, 64, 3), dtype=np.uint8))
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    thread = threading.Thread(target=stream)
+    thread.start()
+    for _ in range(2000):
+        processor.add_space()
+        processor.delete_last()
+        processor.text()
+    stop.set()
+    thread.join()
+    assert not errors
+    assert processor.latest.get().error is None
+
+
+def test_process_hand_crop_follows_object():
+    image = np.zeros((480, 640, 3), dtype=np.uint8)
+    image[40:240, 420:600] = 180
+    settings = CameraSettings(predictor=ScriptedPredictor([("D", 0.9)]), mirror=False, hand_crop=True)
+    processor = FrameProcessor(settings)
+    processor.process(image)
+    result = processor.latest.get()
+    assert result.hand_found
+    assert result.model_input.mean() > 100
+
+
+def test_process_hand_crop_falls_back_to_center():
+    settings = CameraSettings(predictor=ScriptedPredictor([("D", 0.9)]), mirror=False, hand_crop=True)
+    processor = FrameProcessor(settings)
+    out = processor.process(BLANK_FRAME)
+    assert not processor.latest.get().hand_found
+    box_top = (480 - round(480 * 0.6)) // 2
+    assert out[box_top, 320].any()
+
+
+def test_draw_hold_bar_fills_with_progress():
+    from signlang.preprocess import center_square
+
+    box = center_square(480, 640, 0.6)
+    prediction = ScriptedPredictor([("E", 0.9)]).predict(np.zeros((28, 28)))
+    half = draw(BLANK_FRAME, box, prediction, None, hold_progress=0.5)
+    row = box.y + box.side - 6
+    filled = np.flatnonzero(half[row, box.x:box.x + box.side, 1])
+    assert box.side * 0.4 < len(filled) < box.side * 0.6
+    empty = draw(BLANK_FRAME, box, prediction, None, hold_progress=0.0)
+    assert len(np.flatnonzero(empty[row, box.x:box.x + box.side, 1])) < 10

@@ -187,3 +187,82 @@ def test_camera_page_without_models(with_data, models_folder, monkeypatch, tmp_p
     monkeypatch.setattr(config, "BUNDLED_MODELS_DIR", tmp_path / "no-bundled")
     app = run_page("pages/camera.py")
     assert any("No models found" in info.value for info in app.info)
+
+
+def test_camera_page_spelling_controls(with_data, app_models, webrtc_calls):
+    app = run_page("pages/camera.py")
+    assert app.slider(key="threshold").value == pytest.approx(0.5)
+    assert app.checkbox(key="hand_crop").value is False
+    assert "Nothing typed yet." in all_text(app)
+    labels = [button.label for button in app.button]
+    assert labels[:3] == ["Space", "Delete", "Clear"]
+
+    app.slider(key="threshold").set_value(0.8)
+    app.checkbox(key="hand_crop").check()
+    app.run()
+    assert not app.exception
+    settings = webrtc_calls[-1]["video_frame_callback"].__self__.settings
+    assert settings.threshold == pytest.approx(0.8)
+    assert settings.hand_crop is True
+
+
+def test_camera_page_text_buttons_edit_text(with_data, app_models, webrtc_calls):
+    import numpy as np
+
+    from signlang.inference import CameraSettings, FrameProcessor, Prediction
+
+    class FixedPredictor:
+        def __init__(self, letter: str) -> None:
+            self.letter = letter
+
+        def predict(self, image):
+            probabilities = np.zeros(config.NUM_CLASSES)
+            probabilities[config.LETTERS.index(self.letter)] = 1.0
+            return Prediction.from_probabilities(probabilities)
+
+    now = [0.0]
+    processor = FrameProcessor(CameraSettings(mirror=False), clock=lambda: now[0])
+    for letter in "HI":
+        processor.settings = CameraSettings(predictor=FixedPredictor(letter), mirror=False)
+        for _ in range(20):
+            processor.process(np.zeros((48, 64, 3), dtype=np.uint8))
+            now[0] += 0.1
+    assert processor.text() == "HI"
+
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app.session_state["frame_processor"] = processor
+    app.run()
+    app.switch_page("pages/camera.py")
+    app.run()
+    assert not app.exception
+    assert app.code[0].value == "HI"
+    assert app.metric[0].value == "I"
+
+    app.button(key="text_space").click().run()
+    assert app.code[0].value == "HI "
+    app.button(key="text_delete").click().run()
+    app.button(key="text_delete").click().run()
+    assert app.code[0].value == "H"
+    app.button(key="text_clear").click().run()
+    assert not app.code
+    assert "Nothing typed yet." in all_text(app)
+
+
+def test_camera_page_upload_uses_hand_crop(with_data, app_models, webrtc_calls):
+    import cv2
+    import numpy as np
+
+    image = np.zeros((480, 640, 3), dtype=np.uint8)
+    image[40:240, 420:600] = 180
+    png = cv2.imencode(".png", image)[1].tobytes()
+
+    app = run_page("pages/camera.py")
+    app.file_uploader[0].set_value(("hand.png", png, "image/png")).run()
+    assert not app.exception
+    assert len(app.image) == 3
+    assert "No hand found" not in all_text(app)
+    assert len(app.metric) == 1
+
+    app.checkbox(key="hand_crop").check().run()
+    assert not app.exception
+    assert "Hand found: the square is around it." in all_text(app)
