@@ -17,7 +17,7 @@ def random_affine(
     """Rotate, shift and zoom a batch of `(n, h, w, c)` images by one random transform each.
 
     Rotation is uniform in +-`max_rotation_deg`, shift in +-`max_shift` of the side, zoom in
-    1 +- `max_zoom`. One combined transform per image costs a third of three separate ones.
+    1 +- `max_zoom`. The three are combined into one transform, so each image is resampled once.
     Flips are left out because a mirrored hand shape can be a different letter.
     """
     shape = tf.shape(images)

@@ -58,7 +58,7 @@ def resolve_data_dir(cli_value: str | os.PathLike | None = None) -> Path:
 
 
 def models_dir() -> Path:
-    """Return the folder that holds saved models: $SIGNLANG_MODELS_DIR, else the bundled folder."""
+    """Return the folder of saved models: $SIGNLANG_MODELS_DIR, else the bundled folder."""
     env_value = os.environ.get(MODELS_DIR_ENV)
     if env_value:
         return Path(env_value).expanduser()

@@ -80,8 +80,8 @@ def build_resnet50(
 ) -> keras.Model:
     """Build ResNet-50: a stem, 3-4-6-3 bottleneck blocks and a softmax layer (50 weighted layers).
 
-    The stem is one 3x3 convolution at full resolution; the first stage then halves 28x28 to
-    14x14 and each later stage halves again (14, 7, 4, 2). ImageNet's 7x7 stride-2 convolution
+    The stem is one 3x3 convolution at full resolution. The first stage then halves 28x28 to
+    14x14, and each later stage halves again (7, 4, 2). ImageNet's 7x7 stride-2 convolution
     and max-pool would shrink a 28x28 image to 7x7 before the first block.
     """
     _check_shape(input_shape, num_classes)

@@ -22,7 +22,7 @@ from signlang.errors import SettingsError
 
 logger = logging.getLogger(__name__)
 
-# Defaults that reach the accuracy targets in docs/benchmarks.md on a 2-core CPU.
+# Defaults that reach the accuracy targets in the README on a 2-core CPU.
 DEFAULT_EPOCHS = {"cnn": 10, "resnet50": 20}
 DEFAULT_BATCH_SIZE = 128
 DEFAULT_LEARNING_RATE = {"cnn": 2e-3, "resnet50": 2e-3}
@@ -67,7 +67,7 @@ class TrainSettings:
 
 @dataclasses.dataclass
 class Progress:
-    """What a running job reports after each batch and epoch."""
+    """Progress of a running job, updated after each batch and epoch."""
 
     epoch: int = 0
     epochs: int = 0
