@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from signlang import compare, config, evaluation, ui
-from signlang.errors import SignlangError
+from signlang.errors import ModelFileError, SignlangError
 
 MAX_MISTAKES_SHOWN = 30
 
@@ -85,7 +85,13 @@ def main() -> None:
 
     rows, scores = {}, {}
     for info in chosen:
-        mtime = info.path.stat().st_mtime
+        try:
+            stat = info.path.stat()
+        except OSError:
+            # The file was deleted or moved after the list was read.
+            ui.show_error(ModelFileError("model_missing", file=info.path))
+            return
+        mtime = stat.st_mtime
         try:
             with st.spinner(t("compare.evaluating", name=info.name)):
                 frame_ms = load_frame_time(str(info.path), mtime)
@@ -94,7 +100,7 @@ def main() -> None:
         except SignlangError as error:
             ui.show_error(error)
             return
-        row = compare.summary_row(info.metadata, info.path.stat().st_size)
+        row = compare.summary_row(info.metadata, stat.st_size)
         if info.name in scores:
             row["accuracy"], row["loss"] = scores[info.name].accuracy, scores[info.name].loss
         row["frame_ms"] = frame_ms

@@ -8,22 +8,45 @@ from signlang import acquire, config, data, jobs, training, ui
 from signlang.errors import SignlangError
 
 
+def show_data_status(t, folder) -> None:
+    """Say which data files are missing, or that the ones found were rejected."""
+    try:
+        found = data.locate_sources(folder)
+    except SignlangError as error:
+        ui.show_error(error)
+        return
+    if len(found) == len(acquire.SPLIT_FILES):
+        st.info(t("train.data_invalid", folder=folder.resolve()))
+    elif found:
+        missing = [name for split, name in acquire.SPLIT_FILES.items() if split not in found]
+        st.warning(t("train.data_partial", folder=folder.resolve(), files=", ".join(missing)))
+    else:
+        st.warning(t("train.data_missing", folder=folder.resolve()))
+
+
+def save_uploads(folder, archive, uploads: dict) -> None:
+    """Check every uploaded file, then save them all. Nothing is saved when one is invalid."""
+    checked = []
+    if archive is not None:
+        checked += acquire.check_archive_upload(archive.getvalue(), archive.name)
+    for split, upload in uploads.items():
+        if upload is not None:
+            checked.append(acquire.check_upload(upload.getvalue(), upload.name, split))
+    acquire.save_checked(checked, folder)
+
+
 def show_data_setup(t) -> None:
-    """Offer an upload and a Kaggle download when the data folder lacks the CSVs."""
+    """Offer an upload and a Kaggle download when the data folder lacks valid CSVs."""
     folder = ui.data_dir()
-    st.warning(t("train.data_missing", folder=folder.resolve()))
+    show_data_status(t, folder)
 
     train_file = st.file_uploader(t("train.upload_train"), type=["csv", "gz"], key="upload_train", max_upload_size=config.MAX_UPLOAD_MB)
     test_file = st.file_uploader(t("train.upload_test"), type=["csv", "gz"], key="upload_test", max_upload_size=config.MAX_UPLOAD_MB)
     archive = st.file_uploader(t("train.upload_archive"), type=["zip"], key="upload_archive", max_upload_size=config.MAX_UPLOAD_MB)
-    if st.button(t("train.save_uploads"), disabled=not (train_file or test_file or archive)):
+    if st.button(t("train.save_uploads"), disabled=not (train_file or test_file or archive), key="save_uploads"):
         try:
             with st.spinner(t("train.checking_upload")):
-                if archive is not None:
-                    acquire.save_archive_upload(archive.getvalue(), archive.name, folder)
-                for split, upload in (("train", train_file), ("test", test_file)):
-                    if upload is not None:
-                        acquire.save_upload(upload.getvalue(), upload.name, split, folder)
+                save_uploads(folder, archive, {"train": train_file, "test": test_file})
         except SignlangError as error:
             ui.show_error(error)
             return
@@ -31,7 +54,7 @@ def show_data_setup(t) -> None:
         st.rerun()
 
     st.caption(t("train.kaggle_hint", dataset=config.KAGGLE_DATASET))
-    if st.button(t("train.kaggle_button")):
+    if st.button(t("train.kaggle_button"), key="kaggle_download"):
         try:
             with st.spinner(t("train.kaggle_downloading")):
                 acquire.download_from_kaggle(folder)
@@ -150,10 +173,11 @@ def main() -> None:
     st.title(t("train.title"))
     trainer = ui.load_trainer()
 
+    # Each call shows the error itself when a file is present but invalid.
     train_data = ui.load_split_or_none("train")
-    if train_data is None:
-        if not data.has_data(ui.data_dir()):
-            show_data_setup(t)
+    test_data = ui.load_split_or_none("test") if train_data is not None else None
+    if train_data is None or test_data is None:
+        show_data_setup(t)
         return
     show_dataset(t, train_data)
 

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import io
 import logging
+import re
 import zipfile
 import zlib
 from pathlib import Path
@@ -84,17 +85,17 @@ class DataSource:
         return raw
 
 
-def find_sources(data_dir: Path) -> dict[str, DataSource]:
-    """Locate the training and test CSVs in `data_dir`.
+def locate_sources(data_dir: Path) -> dict[str, DataSource]:
+    """Return the training and test CSVs that exist in `data_dir`, keyed by split.
 
     Each file may be plain (`sign_mnist_train.csv`), gzip-compressed (`.csv.gz`), or inside
-    the `archive.zip` that Kaggle's download button gives.
+    the `archive.zip` that Kaggle's download button gives. A missing folder or file is left
+    out of the result, and an archive that is unreadable or lacks a CSV raises DataError.
     """
     data_dir = Path(data_dir)
-    if not data_dir.is_dir():
-        raise DataError("data_dir_missing", folder=data_dir)
-
     sources: dict[str, DataSource] = {}
+    if not data_dir.is_dir():
+        return sources
     for split, name in (("train", config.TRAIN_CSV), ("test", config.TEST_CSV)):
         for candidate in (data_dir / name, data_dir / f"{name}.gz"):
             if candidate.is_file():
@@ -104,7 +105,15 @@ def find_sources(data_dir: Path) -> dict[str, DataSource]:
     archive = data_dir / config.KAGGLE_ARCHIVE
     if len(sources) < 2 and archive.is_file():
         sources.update({k: v for k, v in _find_in_archive(archive).items() if k not in sources})
+    return sources
 
+
+def find_sources(data_dir: Path) -> dict[str, DataSource]:
+    """Locate both CSVs in `data_dir`, or raise DataError naming the folder or missing files."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DataError("data_dir_missing", folder=data_dir)
+    sources = locate_sources(data_dir)
     missing = [name for split, name in (("train", config.TRAIN_CSV), ("test", config.TEST_CSV))
                if split not in sources]
     if missing:
@@ -173,23 +182,26 @@ def parse_csv(raw: bytes, name: str, expected: str | None = None) -> ImageSet:
     _check_header(text, name)
 
     try:
-        frame = pd.read_csv(io.StringIO(text), header=0, dtype=None, low_memory=False)
+        # Only an empty cell counts as missing, so "NaN" or "NA" in a cell is reported as not an integer.
+        frame = pd.read_csv(io.StringIO(text), header=0, dtype=None, low_memory=False,
+                            keep_default_na=False, na_values=[""])
     except pd.errors.ParserError as error:
         raise DataError("bad_row_length", file=name, line=_first_bad_line(text), columns=len(config.CSV_HEADER)) from error
 
     if frame.empty:
         raise DataError("no_rows", file=name)
-    values = _to_integers(frame, text, name)
+    values = _to_numbers(frame, text, name)
 
     labels = values[:, 0]
     pixels = values[:, 1:]
-    _check_range(labels, pixels, name)
+    _check_range(labels, pixels, text, name)
+    values = values.astype(np.int64)
     if expected is not None:
         _check_not_swapped(values, expected, name)
 
-    images = pixels.astype(np.uint8).reshape(-1, config.IMAGE_SIZE, config.IMAGE_SIZE)
-    logger.info("read %d images from %s", len(labels), name)
-    return ImageSet(images, labels.astype(np.int64), name)
+    images = values[:, 1:].astype(np.uint8).reshape(-1, config.IMAGE_SIZE, config.IMAGE_SIZE)
+    logger.info("read %d images from %s", len(values), name)
+    return ImageSet(images, values[:, 0].copy(), name)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -204,8 +216,11 @@ def _check_header(text: str, name: str) -> None:
     columns = [c.strip().strip('"') for c in header.split(",")]
     if columns == config.CSV_HEADER:
         return
-    if ";" in header and "," not in header:
-        raise DataError("semicolons", file=name)
+    if "," not in header:
+        if ";" in header:
+            raise DataError("semicolons", file=name)
+        if "\t" in header:
+            raise DataError("tabs", file=name)
     if "label" not in columns:
         raise DataError("label_missing", file=name, found=_shorten(header))
     raise DataError("bad_header", file=name, count=len(columns), found=_shorten(header))
@@ -215,15 +230,38 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else f"{text[:limit]}…"
 
 
+def _lines(text: str) -> list[str]:
+    # pandas ends a line at \n, \r\n or \r, but str.splitlines() also splits at \x0c and others.
+    return re.split(r"\r\n|\r|\n", text)
+
+
 def _first_bad_line(text: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line and line.count(",") + 1 != len(config.CSV_HEADER):
+    for number, line in enumerate(_lines(text), start=1):
+        if line.strip() and line.count(",") + 1 != len(config.CSV_HEADER):
             return number
     return 0
 
 
-def _to_integers(frame: pd.DataFrame, text: str, name: str) -> np.ndarray:
-    """Return the frame as int64, or raise naming the first cell that is not an integer."""
+def _line_of_row(text: str, row: int) -> tuple[int, str]:
+    """Return the file line number and text of data row `row` (1 = first data row).
+
+    pandas skips blank lines, so after a blank line the line number is more than row + 1.
+    """
+    seen = 0
+    lines = _lines(text)
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip():
+            seen += 1
+            if seen == row:
+                return number, line
+    return row + 1, ""
+
+
+def _to_numbers(frame: pd.DataFrame, text: str, name: str) -> np.ndarray:
+    """Return the frame as int64, or float64 when a column was read as float.
+
+    Raises DataError naming the first cell that is empty or not an integer.
+    """
     bad_columns = [c for c in frame.columns if not pd.api.types.is_integer_dtype(frame[c])]
     if not bad_columns:
         return frame.to_numpy(dtype=np.int64)
@@ -238,29 +276,31 @@ def _to_integers(frame: pd.DataFrame, text: str, name: str) -> np.ndarray:
             if first is None or index < first[0]:
                 first = (index, column, series.iloc[index])
     if first is None:
-        return frame.to_numpy(dtype=np.float64).astype(np.int64)
+        # Whole numbers written as "3.0" or "1e3", or too large for int64: the range check
+        # runs on the float values, so none of them wraps around when cast to an integer.
+        return frame.apply(pd.to_numeric).to_numpy(dtype=np.float64)
 
     index, column, value = first
     row = index + 1
-    line_text = text.splitlines()[row] if row < len(text.splitlines()) else ""
+    line, line_text = _line_of_row(text, row)
     if line_text.count(",") + 1 != len(config.CSV_HEADER):
-        raise DataError("bad_row_length", file=name, line=row + 1, columns=len(config.CSV_HEADER))
+        raise DataError("bad_row_length", file=name, line=line, columns=len(config.CSV_HEADER))
     if pd.isna(value):
-        raise DataError("empty_cell", file=name, row=row, line=row + 1, column=column)
-    raise DataError("not_integer", file=name, row=row, line=row + 1, column=column, value=value)
+        raise DataError("empty_cell", file=name, row=row, line=line, column=column)
+    raise DataError("not_integer", file=name, row=row, line=line, column=column, value=value)
 
 
-def _check_range(labels: np.ndarray, pixels: np.ndarray, name: str) -> None:
+def _check_range(labels: np.ndarray, pixels: np.ndarray, text: str, name: str) -> None:
     bad_label = (labels < 0) | (labels > config.MAX_LABEL) | np.isin(labels, config.MISSING_LABELS)
     if bad_label.any():
-        index = int(np.flatnonzero(bad_label)[0])
-        raise DataError("bad_label", file=name, row=index + 1, line=index + 2, value=int(labels[index]))
+        row = int(np.flatnonzero(bad_label)[0]) + 1
+        raise DataError("bad_label", file=name, row=row, line=_line_of_row(text, row)[0], value=int(labels[row - 1]))
 
     bad_pixel = (pixels < 0) | (pixels > 255)
     if bad_pixel.any():
         index, column = (int(i[0]) for i in np.nonzero(bad_pixel))
         raise DataError(
-            "bad_pixel", file=name, row=index + 1, line=index + 2,
+            "bad_pixel", file=name, row=index + 1, line=_line_of_row(text, index + 1)[0],
             column=config.CSV_HEADER[column + 1], value=int(pixels[index, column]),
         )
 

@@ -16,6 +16,9 @@ from signlang.errors import SignlangError, TrainingBusyError
 logger = logging.getLogger(__name__)
 
 IDLE, RUNNING, COMPLETE, STOPPED, FAILED = "idle", "running", "complete", "stopped", "failed"
+# A temporary model file untouched for this long is a leftover of a killed save. Younger ones
+# may belong to a CLI run that is saving into the same folder right now, so they are kept.
+STALE_TEMP_FILE_S = 300.0
 LOADING, TRAINING, EVALUATING = "loading", "training", "evaluating"
 
 
@@ -48,7 +51,7 @@ class TrainingManager:
         self._stop_event = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = 0.0
-        storage.remove_temporary_files(self.models_folder)
+        storage.remove_temporary_files(self.models_folder, min_age_s=STALE_TEMP_FILE_S)
 
     def snapshot(self) -> JobSnapshot:
         """Return the current state; elapsed time is recomputed while the job runs."""
@@ -68,6 +71,7 @@ class TrainingManager:
                     "training_busy", architecture=self._snapshot.settings.architecture,
                     epoch=progress.epoch, epochs=progress.epochs or settings.epochs,
                 )
+            storage.check_folder_writable(self.models_folder)
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
             model_path = self.models_folder / f"{name or f'{settings.architecture}-{stamp}'}{config.MODEL_SUFFIX}"
             self._stop_event = threading.Event()

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -55,6 +56,20 @@ def _atomic_write(path: Path, write) -> None:
         temp_path.unlink(missing_ok=True)
 
 
+def check_folder_writable(folder: Path) -> None:
+    """Create `folder` if needed and raise ModelFileError unless a file can be written in it.
+
+    Training calls this first, so a run does not end after hours with nowhere to save.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder):
+            pass
+    except OSError as error:
+        raise ModelFileError("models_dir_unwritable", folder=folder, reason=_first_line(error)) from error
+
+
 def save_model(model: keras.Model, metadata: dict, path: Path) -> Path:
     """Save `model` without optimizer state and its metadata JSON, each atomically.
 
@@ -67,11 +82,16 @@ def save_model(model: keras.Model, metadata: dict, path: Path) -> Path:
 
     inference_model = keras.models.clone_model(model)
     inference_model.set_weights(model.get_weights())
-    _atomic_write(path, lambda temp: inference_model.save(temp))
-
-    metadata = dict(metadata, file_sha256=file_sha256(path), file_bytes=path.stat().st_size)
-    text = json.dumps(metadata, indent=2, sort_keys=False, default=str)
-    _atomic_write(metadata_path(path), lambda temp: temp.write_text(text + "\n", encoding="utf-8"))
+    try:
+        _atomic_write(path, lambda temp: inference_model.save(temp))
+        metadata = dict(metadata, file_sha256=file_sha256(path), file_bytes=path.stat().st_size)
+        text = json.dumps(metadata, indent=2, sort_keys=False, default=str)
+        # NOTE: a crash between this rename and the one before leaves the new model beside the
+        # old JSON. list_models() still lists the pair, and load_model() rejects it by checksum.
+        _atomic_write(metadata_path(path), lambda temp: temp.write_text(text + "\n", encoding="utf-8"))
+    except OSError as error:
+        logger.error("saving model %s failed: %s", path, error)
+        raise ModelFileError("model_save_failed", file=path, reason=_first_line(error)) from error
     logger.info("saved model %s (%d bytes)", path, metadata["file_bytes"])
     return path
 
@@ -131,13 +151,27 @@ def list_models(folders: list[Path] | None = None) -> list[ModelInfo]:
     return sorted(found.values(), key=lambda info: (order.get(info.name, len(order)), info.name))
 
 
-def remove_temporary_files(folder: Path) -> int:
-    """Delete leftovers of interrupted saves in `folder` and return how many there were."""
+def remove_temporary_files(folder: Path, min_age_s: float = 0.0) -> int:
+    """Delete leftovers of interrupted saves in `folder` and return how many there were.
+
+    Only files last modified at least `min_age_s` seconds ago are deleted, so a caller can
+    spare the temporary file of a save that another process is writing right now.
+    """
     count = 0
-    if folder.is_dir():
-        for path in folder.glob(f"{TEMP_PREFIX}*"):
-            path.unlink(missing_ok=True)
-            count += 1
+    if not folder.is_dir():
+        return count
+    now = time.time()
+    for path in folder.glob(f"{TEMP_PREFIX}*"):
+        try:
+            if now - path.stat().st_mtime < min_age_s:
+                continue
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as error:
+            logger.warning("could not remove leftover temporary file %s: %s", path, error)
+            continue
+        count += 1
     if count:
         logger.info("removed %d leftover temporary files in %s", count, folder)
     return count
@@ -163,7 +197,8 @@ def load_model(path: Path, check_hash: bool = True) -> tuple[keras.Model, dict]:
         if "safe_mode" in str(error) or "unsafe" in str(error).lower():
             raise ModelFileError("model_unsafe", file=path) from error
         raise ModelFileError("model_corrupt", file=path, reason=_first_line(error)) from error
-    except (OSError, KeyError, TypeError, zipfile.BadZipFile, EOFError) as error:
+    except Exception as error:  # noqa: BLE001 - a damaged config makes Keras raise KeyError, RuntimeError and more
+        logger.warning("model %s could not be loaded: %s: %s", path, type(error).__name__, error)
         raise ModelFileError("model_corrupt", file=path, reason=_first_line(error)) from error
 
     input_shape = tuple(model.input_shape[1:]) if not isinstance(model.input_shape, list) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 import zipfile
 
@@ -230,3 +231,166 @@ def test_real_data_matches_kaggle_counts(real_data_dir):
     assert train.labels[0] == 3
     assert test.labels[0] == 6
     assert 9 not in set(train.labels)
+
+
+def test_read_csv_line_number_counts_blank_lines(tmp_path):
+    path = tmp_path / "blank.csv"
+    lines = [HEADER, ",".join(map(str, valid_row())), "", ",".join(map(str, valid_row(1, 300)))]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as info:
+        data.read_csv(path)
+    assert "row 2 (line 4), column pixel1: pixel value 300 is outside 0-255" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["NaN", "NA", "null"])
+def test_read_csv_missing_value_words_are_not_integers(tmp_path, value):
+    rows = [valid_row(), valid_row(1)]
+    rows[1][3] = value
+    path = write_rows(tmp_path / "words.csv", rows)
+    with pytest.raises(DataError) as info:
+        data.read_csv(path)
+    assert f"row 2 (line 3), column pixel3: value '{value}' is not an integer" in str(info.value)
+
+
+def test_read_csv_huge_value_reported_without_overflow(tmp_path):
+    rows = [valid_row(), valid_row(1)]
+    rows[1][3] = "99999999999999999999999"
+    path = write_rows(tmp_path / "huge.csv", rows)
+    with pytest.raises(DataError) as info:
+        data.read_csv(path)
+    assert "row 2 (line 3), column pixel3: pixel value 99999999999999991611392 is outside 0-255" in str(info.value)
+
+
+def test_read_csv_accepts_whole_numbers_written_as_floats(tmp_path):
+    rows = [valid_row(), valid_row(1)]
+    rows[1][3] = "3.0"
+    rows[1][0] = "1e0"
+    loaded = data.read_csv(write_rows(tmp_path / "floats.csv", rows))
+    assert loaded.labels.dtype == np.int64
+    assert list(loaded.labels) == [0, 1]
+    assert loaded.images[1].reshape(-1)[2] == 3
+
+
+def test_read_csv_rejects_tabs(tmp_path):
+    path = tmp_path / "tabs.csv"
+    path.write_text("\t".join(config.CSV_HEADER) + "\n" + "\t".join(map(str, valid_row())) + "\n")
+    with pytest.raises(DataError, match="uses tabs between values") as info:
+        data.read_csv(path)
+    assert str(path) in str(info.value)
+
+
+def test_locate_sources_lists_present_files_only(tmp_path):
+    images, labels = make_split(1)
+    assert data.locate_sources(tmp_path / "absent") == {}
+    data.write_csv(tmp_path / config.TRAIN_CSV, images, labels)
+    assert list(data.locate_sources(tmp_path)) == ["train"]
+
+
+def write_data_folder(folder, train=None, test=None):
+    """A data folder with valid generated CSVs, except where bytes for a file are given."""
+    folder.mkdir()
+    images, labels = make_split(2)
+    for name, content in ((config.TRAIN_CSV, train), (config.TEST_CSV, test)):
+        if content is None:
+            data.write_csv(folder / name, images, labels)
+        else:
+            (folder / name).write_bytes(content)
+    return folder
+
+
+def rows_bytes(rows, header=HEADER):
+    return ("\n".join([header] + [",".join(str(v) for v in row) for row in rows]) + "\n").encode()
+
+
+def cell_bytes(column, value):
+    rows = [valid_row(), valid_row(1)]
+    rows[1][column] = value
+    return rows_bytes(rows)
+
+
+CLI_BAD_FILES = [
+    ("empty", config.TRAIN_CSV, b"", "is empty"),
+    ("header-only", config.TRAIN_CSV, (HEADER + "\n").encode(), "has a header but no data rows"),
+    ("no-label", config.TRAIN_CSV, rows_bytes([valid_row()[1:]], ",".join(config.CSV_HEADER[1:])), "has no 'label' column"),
+    ("784-columns", config.TRAIN_CSV, rows_bytes([valid_row()[:-1]], ",".join(config.CSV_HEADER[:-1])), "has 784 header columns"),
+    ("786-columns", config.TRAIN_CSV, rows_bytes([valid_row() + [1]], HEADER + ",pixel785"), "has 786 header columns"),
+    ("non-numeric", config.TRAIN_CSV, cell_bytes(5, "abc"), "row 2 (line 3), column pixel5: value 'abc' is not an integer"),
+    ("pixel-minus-1", config.TRAIN_CSV, cell_bytes(5, -1), "row 2 (line 3), column pixel5: pixel value -1 is outside 0-255"),
+    ("pixel-256", config.TEST_CSV, cell_bytes(5, 256), "row 2 (line 3), column pixel5: pixel value 256 is outside 0-255"),
+    ("label-9", config.TRAIN_CSV, cell_bytes(0, 9), "row 2 (line 3), column label: label 9 is invalid"),
+    ("label-25", config.TRAIN_CSV, cell_bytes(0, 25), "row 2 (line 3), column label: label 25 is invalid"),
+    ("label-30", config.TEST_CSV, cell_bytes(0, 30), "row 2 (line 3), column label: label 30 is invalid"),
+    ("label-minus-1", config.TEST_CSV, cell_bytes(0, -1), "row 2 (line 3), column label: label -1 is invalid"),
+    ("empty-cell", config.TRAIN_CSV, cell_bytes(5, ""), "row 2 (line 3), column pixel5: the cell is empty"),
+    ("semicolons", config.TRAIN_CSV, rows_bytes([valid_row()]).replace(b",", b";"), "uses semicolons"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "content", "message"), CLI_BAD_FILES, ids=[c[0] for c in CLI_BAD_FILES])
+def test_cli_train_rejects_bad_data_file(tmp_path, capsys, case, name, content, message):
+    from signlang import cli
+
+    files = {"train": content} if name == config.TRAIN_CSV else {"test": content}
+    folder = write_data_folder(tmp_path / "data", **files)
+    out = tmp_path / "models" / "x.keras"
+    status = cli.main(["train", "--data-dir", str(folder), "--out", str(out), "--epochs", "1"])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert stderr.startswith(f"error: {folder / name}")
+    assert message in stderr
+    assert "Traceback" not in stderr
+    assert not out.parent.exists()
+
+
+def test_cli_train_rejects_truncated_gzip(tmp_path, capsys):
+    from signlang import cli
+
+    folder = write_data_folder(tmp_path / "data")
+    images, labels = make_split(2)
+    data.write_csv(folder / f"{config.TEST_CSV}.gz", images, labels)
+    (folder / config.TEST_CSV).unlink()
+    raw = (folder / f"{config.TEST_CSV}.gz").read_bytes()
+    (folder / f"{config.TEST_CSV}.gz").write_bytes(raw[: len(raw) // 2])
+    status = cli.main(["train", "--data-dir", str(folder), "--out", str(tmp_path / "x.keras")])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert f"{config.TEST_CSV}.gz could not be read" in stderr
+
+
+def test_cli_train_rejects_zip_without_csvs(tmp_path, capsys):
+    from signlang import cli
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / config.KAGGLE_ARCHIVE, "w") as archive:
+        archive.writestr("readme.txt", "nothing here")
+    status = cli.main(["train", "--data-dir", str(folder), "--out", str(tmp_path / "x.keras")])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert f"{folder / config.KAGGLE_ARCHIVE} does not contain" in stderr
+
+
+def test_cli_train_rejects_missing_data_folder(tmp_path, capsys):
+    from signlang import cli
+
+    status = cli.main(["train", "--data-dir", str(tmp_path / "nope"), "--out", str(tmp_path / "x.keras")])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert f"Data folder {tmp_path / 'nope'} does not exist" in stderr
+
+
+@pytest.mark.parametrize(("swapped", "first_row", "count", "message"), [
+    ("train", (6, 149, 149, 150), config.KAGGLE_TEST_ROWS, "is Kaggle's test file (7,172 rows) but was given as the training file"),
+    ("test", (3, 107, 118, 127), config.KAGGLE_TRAIN_ROWS, "is Kaggle's training file (27,455 rows) but was given as the test file"),
+])
+def test_cli_train_rejects_swapped_file(tmp_path, capsys, swapped, first_row, count, message):
+    from signlang import cli
+
+    rows = kaggle_like_rows(first_row, count)
+    buffer = io.StringIO()
+    data.write_csv(buffer, rows[:, 1:], rows[:, 0])
+    folder = write_data_folder(tmp_path / "data", **{swapped: buffer.getvalue().encode()})
+    status = cli.main(["train", "--data-dir", str(folder), "--out", str(tmp_path / "x.keras")])
+    stderr = capsys.readouterr().err
+    assert status == 1
+    assert message in stderr

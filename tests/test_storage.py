@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 import zipfile
 
 import keras
@@ -103,8 +105,9 @@ def test_save_model_failure_keeps_previous_file(tmp_path, trained_model_path, mo
         raise OSError("disk full")
 
     monkeypatch.setattr(keras.Model, "save", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ModelFileError, match="disk full") as info:
         storage.save_model(model, {"architecture": "cnn"}, path)
+    assert f"Saving model {path} failed" in str(info.value)
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".tmp-*"))
     storage.load_model(path)
@@ -133,3 +136,73 @@ def test_saved_model_has_no_optimizer_state(tmp_path, trained_model_path):
     with zipfile.ZipFile(trained_model_path) as archive:
         assert not any("optimizer" in name for name in archive.namelist())
     assert metadata["file_bytes"] == trained_model_path.stat().st_size
+
+
+def damaged_archives(source):
+    """Copies of a valid .keras archive, each damaged in one way, keyed by case."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    weights = next(name for name in members if name.endswith(".h5"))
+    config_json = json.loads(members["config.json"])
+    config_json["config"]["layers"] = config_json["config"]["layers"][:3]
+    return {
+        "empty-zip": {},
+        "config-not-json": dict(members, **{"config.json": b"{nope"}),
+        "config-list": dict(members, **{"config.json": b"[]"}),
+        "config-layers-cut": dict(members, **{"config.json": json.dumps(config_json).encode()}),
+        "weights-missing": {name: data for name, data in members.items() if name != weights},
+        "weights-truncated": dict(members, **{weights: members[weights][: len(members[weights]) // 2]}),
+        "weights-garbage": dict(members, **{weights: b"x" * 100}),
+    }
+
+
+DAMAGED_CASES = ["empty-zip", "config-not-json", "config-list", "config-layers-cut",
+                 "weights-missing", "weights-truncated", "weights-garbage"]
+
+
+@pytest.mark.parametrize("case", DAMAGED_CASES)
+def test_load_model_damaged_archive(tmp_path, trained_model_path, case):
+    path = tmp_path / f"{case}.keras"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, payload in damaged_archives(trained_model_path)[case].items():
+            archive.writestr(name, payload)
+    storage.metadata_path(path).write_text(json.dumps({"architecture": "cnn"}))
+    with pytest.raises(ModelFileError, match="could not be loaded") as info:
+        storage.load_model(path)
+    assert str(path) in str(info.value)
+
+
+def test_save_model_unwritable_folder(tmp_path, trained_model_path):
+    model, _ = storage.load_model(trained_model_path)
+    not_a_folder = tmp_path / "models"
+    not_a_folder.write_text("a file where the models folder should be")
+    with pytest.raises(ModelFileError, match="failed") as info:
+        storage.save_model(model, {"architecture": "cnn"}, not_a_folder / "cnn.keras")
+    assert str(not_a_folder / "cnn.keras") in str(info.value)
+
+
+def test_check_folder_writable_creates_folder(tmp_path):
+    folder = tmp_path / "new" / "models"
+    storage.check_folder_writable(folder)
+    assert folder.is_dir()
+    assert list(folder.iterdir()) == []
+
+
+def test_check_folder_writable_rejects_file(tmp_path):
+    not_a_folder = tmp_path / "models"
+    not_a_folder.write_text("x")
+    with pytest.raises(ModelFileError, match="cannot be written") as info:
+        storage.check_folder_writable(not_a_folder)
+    assert str(not_a_folder) in str(info.value)
+
+
+def test_remove_temporary_files_spares_recent(tmp_path):
+    old = tmp_path / ".tmp-old.keras"
+    recent = tmp_path / ".tmp-recent.keras"
+    old.write_bytes(b"partial")
+    recent.write_bytes(b"being written")
+    hour_ago = time.time() - 3600
+    os.utime(old, (hour_ago, hour_ago))
+    assert storage.remove_temporary_files(tmp_path, min_age_s=300) == 1
+    assert not old.exists()
+    assert recent.exists()
