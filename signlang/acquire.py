@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 SPLIT_FILES = {"train": config.TRAIN_CSV, "test": config.TEST_CSV}
 TEMP_PREFIX = ".tmp-"
+# mkstemp creates files readable by their owner only; saved data files are ordinary files.
+FILE_MODE = 0o644
 
 # Streamlit 1.67 counts server.maxUploadSize in MiB (starlette_routes.py multiplies by
 # 1024 * 1024), so this check rejects exactly what the upload widget would have let through.
@@ -123,6 +125,7 @@ def _write_atomically(path: Path, payload: bytes) -> None:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temp_name, FILE_MODE)
         os.replace(temp_name, path)
     except OSError as error:
         raise DataError("data_dir_unwritable", folder=path.parent, reason=error) from error

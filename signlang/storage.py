@@ -20,6 +20,8 @@ from signlang.errors import ModelFileError
 logger = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".tmp-"
+# mkstemp creates files readable by their owner only; saved models are ordinary files.
+FILE_MODE = 0o644
 
 
 def metadata_path(model_path: Path) -> Path:
@@ -51,6 +53,7 @@ def _atomic_write(path: Path, write) -> None:
         write(temp_path)
         with temp_path.open("rb") as file:
             os.fsync(file.fileno())
+        temp_path.chmod(FILE_MODE)
         os.replace(temp_path, path)
     finally:
         temp_path.unlink(missing_ok=True)
@@ -80,7 +83,9 @@ def save_model(model: keras.Model, metadata: dict, path: Path) -> Path:
     if path.suffix != config.MODEL_SUFFIX:
         raise ValueError(f"model path must end in {config.MODEL_SUFFIX}: {path}")
 
-    inference_model = keras.models.clone_model(model)
+    # A model rebuilt from its config is not compiled, so the file gets no optimizer state,
+    # which would triple its size. keras.models.clone_model keeps the optimizer (Keras 3.15).
+    inference_model = keras.Model.from_config(model.get_config())
     inference_model.set_weights(model.get_weights())
     try:
         _atomic_write(path, lambda temp: inference_model.save(temp))
