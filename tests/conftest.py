@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from signlang import config, data  # noqa: E402
+from signlang import config, data, storage  # noqa: E402
 
 ALL_LABELS = np.array([label for label in range(config.MAX_LABEL + 1) if label not in config.MISSING_LABELS])
 
@@ -78,3 +79,74 @@ def models_folder(tmp_path, monkeypatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv(config.MODELS_DIR_ENV, str(folder))
     return folder
+
+
+APP = str(config.PROJECT_ROOT / "app.py")
+PAGE_TIMEOUT = 120
+
+
+@pytest.fixture()
+def clear_streamlit_caches():
+    """Clear Streamlit's data and resource caches before and after a page test."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(page: str | None = None, language: str | None = None):
+    """Run the app with AppTest, switch to `page` (None: home), and fail on any exception."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(APP, default_timeout=PAGE_TIMEOUT)
+    if language is not None:
+        app.session_state["language"] = language
+    app.run()
+    if page is not None:
+        app.switch_page(page)
+        app.run()
+    assert not app.exception, [error.value for error in app.exception]
+    return app
+
+
+@pytest.fixture()
+def app_models(models_folder, trained_model_path):
+    """A models folder holding two copies of the small trained model, named like the bundled ones."""
+    for name in ("cnn", "resnet50"):
+        target = models_folder / f"{name}.keras"
+        shutil.copyfile(trained_model_path, target)
+        shutil.copyfile(storage.metadata_path(trained_model_path), storage.metadata_path(target))
+    return models_folder
+
+
+@pytest.fixture()
+def with_data(monkeypatch, generated_data_dir):
+    """Point the app at the generated data folder."""
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(generated_data_dir))
+    return generated_data_dir
+
+
+@pytest.fixture()
+def without_data(monkeypatch, tmp_path):
+    """Point the app at an empty data folder."""
+    empty = tmp_path / "empty-data"
+    empty.mkdir()
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(empty))
+    return empty
+
+
+@pytest.fixture()
+def webrtc_calls(monkeypatch):
+    """Record webrtc_streamer calls in place of the component.
+
+    AppTest's mock runtime has no session manager, which streamlit-webrtc needs, so the real
+    component runs only in the browser tests.
+    """
+    import streamlit_webrtc
+
+    calls = []
+    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", lambda **kwargs: calls.append(kwargs))
+    return calls

@@ -14,14 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from signlang import config, jobs, storage, training
 from signlang.errors import ModelFileError
 
-APP = str(config.PROJECT_ROOT / "app.py")
-TIMEOUT = 120
+from conftest import PAGE_TIMEOUT, open_page
+
 # Seconds to wait for a child process to reach training or saving, including TensorFlow's import.
 START_TIMEOUT = 240
 
@@ -206,20 +204,7 @@ def app_env(tmp_path, monkeypatch, trained_model_path, generated_data_dir) -> Pa
     monkeypatch.setenv(config.MODELS_DIR_ENV, str(folder))
     monkeypatch.setenv(config.DATA_DIR_ENV, str(generated_data_dir))
     monkeypatch.setattr(config, "BUNDLED_MODELS_DIR", tmp_path / "no-bundled")
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield folder
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_compare_page() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/compare.py")
-    app.run()
-    assert not app.exception, [error.value for error in app.exception]
-    return app
 
 
 @pytest.mark.parametrize("damage", ["not-a-model", "truncated", "checksum"])
@@ -235,7 +220,7 @@ def test_compare_page_broken_model_shows_error(app_env, trained_model_path, dama
     else:
         broken.write_bytes(broken.read_bytes() + b"\0")
 
-    app = open_compare_page()
+    app = open_page("pages/compare.py")
     assert "broken" in app.selectbox(key="compare_first").options
     app.selectbox(key="compare_second").set_value("broken").run()
     assert not app.exception, [error.value for error in app.exception]
@@ -251,12 +236,12 @@ def test_compare_page_broken_model_shows_error(app_env, trained_model_path, dama
 def test_compare_page_lists_model_after_training(app_env, generated_data_dir):
     from signlang import ui
 
-    app = open_compare_page()
+    app = open_page("pages/compare.py")
     assert app.selectbox(key="compare_first").options == ["cnn", "resnet50"]
 
     trainer = ui.load_trainer()
     trainer.start(training.TrainSettings(epochs=1, batch_size=32, augment=False), generated_data_dir, name="fresh")
-    snapshot = trainer.wait(TIMEOUT)
+    snapshot = trainer.wait(PAGE_TIMEOUT)
     assert snapshot.state == jobs.COMPLETE
 
     app.run()
@@ -273,7 +258,7 @@ def test_compare_page_model_deleted_after_listing(app_env, monkeypatch):
     gone = storage.ModelInfo("gone", app_env / "gone.keras", dict(listed[0].metadata))
     monkeypatch.setattr(storage, "list_models", lambda folders=None: [*listed, gone])
 
-    app = open_compare_page()
+    app = open_page("pages/compare.py")
     app.selectbox(key="compare_second").set_value("gone").run()
     assert not app.exception, [error.value for error in app.exception]
     assert [error.value for error in app.error] == [f"Model file {app_env / 'gone.keras'} not found. Pick a listed model or train one."]

@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 from signlang import i18n
 from signlang.errors import DataError
 
-from test_pages import APP, TIMEOUT, app_models, clear_caches, webrtc_calls, with_data  # noqa: F401
+from conftest import open_page
+
+pytestmark = pytest.mark.usefixtures("clear_streamlit_caches")
 
 PAGES = [None, "pages/train.py", "pages/compare.py", "pages/camera.py"]
 FORMATTER = string.Formatter()
@@ -115,14 +117,7 @@ def english_fragments() -> list[str]:
 
 
 def run_in_language(page: str | None, language: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.session_state["language"] = language
-    app.run()
-    if page is not None:
-        app.switch_page(page)
-        app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_page(page, language)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=["home", "train", "compare", "camera"])

@@ -5,56 +5,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from signlang import config, jobs, storage
 
-APP = str(config.PROJECT_ROOT / "app.py")
-TIMEOUT = 120
+from conftest import APP, PAGE_TIMEOUT, open_page
 
-
-@pytest.fixture(autouse=True)
-def clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-@pytest.fixture()
-def app_models(models_folder, trained_model_path):
-    """A models folder holding two copies of the small trained model, named like the bundled ones."""
-    for name in ("cnn", "resnet50"):
-        target = models_folder / f"{name}.keras"
-        shutil.copyfile(trained_model_path, target)
-        shutil.copyfile(storage.metadata_path(trained_model_path), storage.metadata_path(target))
-    return models_folder
-
-
-@pytest.fixture()
-def with_data(monkeypatch, generated_data_dir):
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(generated_data_dir))
-    return generated_data_dir
-
-
-@pytest.fixture()
-def without_data(monkeypatch, tmp_path):
-    empty = tmp_path / "empty-data"
-    empty.mkdir()
-    monkeypatch.setenv(config.DATA_DIR_ENV, str(empty))
-    return empty
-
-
-def run_page(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    if page is not None:
-        app.switch_page(page)
-        app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+pytestmark = pytest.mark.usefixtures("clear_streamlit_caches")
 
 
 def all_text(app: AppTest) -> str:
@@ -65,7 +22,7 @@ def all_text(app: AppTest) -> str:
 
 
 def test_home_page_with_data_lists_models(with_data, app_models):
-    app = run_page()
+    app = open_page()
     assert app.title[0].value == "Home"
     assert "Sign Language MNIST found" in app.success[0].value
     table = app.dataframe[0].value
@@ -73,13 +30,13 @@ def test_home_page_with_data_lists_models(with_data, app_models):
 
 
 def test_home_page_without_data_explains(without_data, app_models):
-    app = run_page()
+    app = open_page()
     assert "No Sign Language MNIST files" in app.warning[0].value
     assert "datamunge/sign-language-mnist" in all_text(app)
 
 
 def test_train_page_without_data_offers_upload(without_data, app_models):
-    app = run_page("pages/train.py")
+    app = open_page("pages/train.py")
     assert app.title[0].value == "Train"
     assert "Upload them or download them" in app.warning[0].value
     labels = [button.label for button in app.button]
@@ -87,7 +44,7 @@ def test_train_page_without_data_offers_upload(without_data, app_models):
 
 
 def test_train_page_trains_and_shows_result(with_data, app_models):
-    app = run_page("pages/train.py")
+    app = open_page("pages/train.py")
     assert app.selectbox(key="architecture").value == "cnn"
     app.number_input(key="epochs").set_value(2)
     app.select_slider(key="batch_size").set_value(32)
@@ -96,7 +53,7 @@ def test_train_page_trains_and_shows_result(with_data, app_models):
 
     from signlang import ui
     trainer = ui.load_trainer()
-    snapshot = trainer.wait(TIMEOUT)
+    snapshot = trainer.wait(PAGE_TIMEOUT)
     assert snapshot.state == jobs.COMPLETE
     assert snapshot.settings.epochs == 2
     assert snapshot.model_path.parent == app_models
@@ -114,17 +71,17 @@ def test_train_page_refuses_second_run(with_data, app_models):
     trainer = ui.load_trainer()
     trainer.start(training.TrainSettings(epochs=50, batch_size=16), with_data, name="long")
     try:
-        app = run_page("pages/train.py")
+        app = open_page("pages/train.py")
         assert any("A training run is in progress" in info.value for info in app.info)
         app.button(key="FormSubmitter:train_settings-Start training").click().run()
         assert any("A training run is in progress" in error.value for error in app.error)
     finally:
         trainer.stop()
-        trainer.wait(TIMEOUT)
+        trainer.wait(PAGE_TIMEOUT)
 
 
 def test_compare_page_shows_both_models(with_data, app_models):
-    app = run_page("pages/compare.py")
+    app = open_page("pages/compare.py")
     assert app.title[0].value == "Compare"
     assert app.selectbox(key="compare_first").value == "cnn"
     assert app.selectbox(key="compare_second").value == "resnet50"
@@ -136,27 +93,13 @@ def test_compare_page_shows_both_models(with_data, app_models):
 
 
 def test_compare_page_without_data_shows_saved_figures(without_data, app_models):
-    app = run_page("pages/compare.py")
+    app = open_page("pages/compare.py")
     assert any("test set was not found" in info.value for info in app.info)
     assert len(app.dataframe) == 1
 
 
-@pytest.fixture()
-def webrtc_calls(monkeypatch):
-    """Record webrtc_streamer calls in place of the component.
-
-    AppTest's mock runtime has no session manager, which streamlit-webrtc needs, so the real
-    component runs only in the browser tests.
-    """
-    import streamlit_webrtc
-
-    calls = []
-    monkeypatch.setattr(streamlit_webrtc, "webrtc_streamer", lambda **kwargs: calls.append(kwargs))
-    return calls
-
-
 def test_camera_page_renders(with_data, app_models, webrtc_calls):
-    app = run_page("pages/camera.py")
+    app = open_page("pages/camera.py")
     assert app.title[0].value == "Camera"
     call = webrtc_calls[-1]
     assert call["media_stream_constraints"] == {"video": True, "audio": False}
@@ -173,7 +116,7 @@ def test_camera_page_falls_back_from_bad_model(with_data, app_models, webrtc_cal
     broken = app_models / "broken.keras"
     shutil.copyfile(app_models / "cnn.json", app_models / "broken.json")
     broken.write_text("not a model")
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=PAGE_TIMEOUT)
     app.session_state["camera_model"] = "broken"
     app.run()
     app.switch_page("pages/camera.py")
@@ -185,12 +128,12 @@ def test_camera_page_falls_back_from_bad_model(with_data, app_models, webrtc_cal
 
 def test_camera_page_without_models(with_data, models_folder, monkeypatch, tmp_path, webrtc_calls):
     monkeypatch.setattr(config, "BUNDLED_MODELS_DIR", tmp_path / "no-bundled")
-    app = run_page("pages/camera.py")
+    app = open_page("pages/camera.py")
     assert any("No models found" in info.value for info in app.info)
 
 
 def test_camera_page_spelling_controls(with_data, app_models, webrtc_calls):
-    app = run_page("pages/camera.py")
+    app = open_page("pages/camera.py")
     assert app.slider(key="threshold").value == pytest.approx(0.5)
     assert app.checkbox(key="hand_crop").value is False
     assert "Nothing typed yet." in all_text(app)
@@ -229,7 +172,7 @@ def test_camera_page_text_buttons_edit_text(with_data, app_models, webrtc_calls)
             now[0] += 0.1
     assert processor.text() == "HI"
 
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    app = AppTest.from_file(APP, default_timeout=PAGE_TIMEOUT)
     app.session_state["frame_processor"] = processor
     app.run()
     app.switch_page("pages/camera.py")
@@ -256,7 +199,7 @@ def test_camera_page_upload_uses_hand_crop(with_data, app_models, webrtc_calls):
     image[40:240, 420:600] = 180
     png = cv2.imencode(".png", image)[1].tobytes()
 
-    app = run_page("pages/camera.py")
+    app = open_page("pages/camera.py")
     app.file_uploader[0].set_value(("hand.png", png, "image/png")).run()
     assert not app.exception
     assert len(app.image) == 3

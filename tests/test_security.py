@@ -12,10 +12,10 @@ import urllib.request
 
 import psutil
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from signlang import acquire, config
+
+from conftest import open_page
 
 SERVER_CONFIG = config.PROJECT_ROOT / ".streamlit" / "config.toml"
 SERVER_START_TIMEOUT = 60
@@ -45,24 +45,16 @@ def test_upload_check_limit_matches_server(server_options):
 
 
 @pytest.fixture()
-def empty_data_dir(tmp_path, monkeypatch, models_folder):
+def empty_data_dir(tmp_path, monkeypatch, models_folder, clear_streamlit_caches):
     """An empty data folder for the app, with Streamlit caches cleared before and after."""
     folder = tmp_path / "empty-data"
     folder.mkdir()
     monkeypatch.setenv(config.DATA_DIR_ENV, str(folder))
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield folder
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def test_train_page_uploaders_use_limit(empty_data_dir):
-    app = AppTest.from_file(str(config.PROJECT_ROOT / "app.py"), default_timeout=120)
-    app.run()
-    app.switch_page("pages/train.py")
-    app.run()
-    assert not app.exception, [error.value for error in app.exception]
+    app = open_page("pages/train.py")
     limits = {uploader.key: uploader.proto.max_upload_size_mb for uploader in app.file_uploader}
     assert limits == {key: config.MAX_UPLOAD_MB for key in ("upload_train", "upload_test", "upload_archive")}
 

@@ -11,10 +11,9 @@ import zipfile
 
 import h5py
 import keras
-import numpy as np
 import pytest
 
-from signlang import config, models, storage
+from signlang import models, storage
 from signlang.errors import ModelFileError
 
 

@@ -9,15 +9,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from signlang import acquire, config
 from signlang.errors import DataError
 
+from conftest import open_page
+
 HEADER = ",".join(config.CSV_HEADER)
-APP = str(config.PROJECT_ROOT / "app.py")
-TIMEOUT = 120
 
 
 def csv_bytes(rows, header=HEADER) -> bytes:
@@ -262,29 +260,16 @@ def test_save_archive_upload_rejects_member_over_limit(data_dir, train_csv, test
 
 
 @pytest.fixture()
-def page_data_dir(tmp_path, monkeypatch, models_folder) -> Path:
-    """An empty data folder for the app, with caches cleared before and after the test."""
+def page_data_dir(tmp_path, monkeypatch, models_folder, clear_streamlit_caches) -> Path:
+    """An empty data folder for the app, with Streamlit caches cleared before and after."""
     folder = tmp_path / "page-data"
     folder.mkdir()
     monkeypatch.setenv(config.DATA_DIR_ENV, str(folder))
-    st.cache_data.clear()
-    st.cache_resource.clear()
     yield folder
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_train_page() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    app.run()
-    app.switch_page("pages/train.py")
-    app.run()
-    assert not app.exception, [error.value for error in app.exception]
-    return app
 
 
 def test_train_page_invalid_upload_shows_error(page_data_dir, train_csv):
-    app = open_train_page()
+    app = open_page("pages/train.py")
     app.file_uploader(key="upload_train").set_value(("good.csv", train_csv, "text/csv"))
     app.file_uploader(key="upload_test").set_value(("bad.csv", with_cell(0, 9), "text/csv")).run()
     app.button(key="save_uploads").click().run()
@@ -296,7 +281,7 @@ def test_train_page_invalid_upload_shows_error(page_data_dir, train_csv):
 
 
 def test_train_page_valid_uploads_are_saved(page_data_dir, train_csv, test_csv):
-    app = open_train_page()
+    app = open_page("pages/train.py")
     app.file_uploader(key="upload_train").set_value(("a.csv", train_csv, "text/csv"))
     app.file_uploader(key="upload_test").set_value(("b.csv.gz", gzip.compress(test_csv), "application/gzip")).run()
     app.button(key="save_uploads").click().run()
@@ -309,7 +294,7 @@ def test_train_page_valid_uploads_are_saved(page_data_dir, train_csv, test_csv):
 
 def test_train_page_names_missing_test_file(page_data_dir, train_csv):
     (page_data_dir / config.TRAIN_CSV).write_bytes(train_csv)
-    app = open_train_page()
+    app = open_page("pages/train.py")
     assert f"{config.TEST_CSV} not found in" in app.warning[0].value
     assert len(app.file_uploader) == 3
 
@@ -317,7 +302,7 @@ def test_train_page_names_missing_test_file(page_data_dir, train_csv):
 def test_train_page_offers_upload_for_invalid_file(page_data_dir, test_csv):
     (page_data_dir / config.TRAIN_CSV).write_bytes(with_cell(5, 256))
     (page_data_dir / config.TEST_CSV).write_bytes(test_csv)
-    app = open_train_page()
+    app = open_page("pages/train.py")
     assert "row 2 (line 3), column pixel5: pixel value 256 is outside 0-255" in app.error[0].value
     assert "Upload corrected files to replace them" in app.info[0].value
     assert len(app.file_uploader) == 3
