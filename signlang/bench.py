@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from signlang import config, storage
+from signlang import config
 from signlang.inference import CameraSettings, FrameProcessor, Predictor, draw
 from signlang.preprocess import preprocess
 
