@@ -18,6 +18,11 @@ from signlang.errors import SignlangError
 logger = logging.getLogger(__name__)
 
 LANGUAGE_KEY = "language"
+LANGUAGE_WIDGET_KEY = "language_select"
+
+
+def _store_language() -> None:
+    st.session_state[LANGUAGE_KEY] = st.session_state[LANGUAGE_WIDGET_KEY]
 
 
 def _browser_language() -> str:
@@ -37,8 +42,47 @@ def current_language() -> str:
     return st.session_state[LANGUAGE_KEY]
 
 
+# Page script, title key, icon and URL path (None: the home page at /).
+PAGES = (
+    ("pages/home.py", "home.title", ":material/home:", None),
+    ("pages/train.py", "train.title", ":material/model_training:", "train"),
+    ("pages/compare.py", "compare.title", ":material/compare:", "compare"),
+    ("pages/camera.py", "camera.title", ":material/videocam:", "camera"),
+)
+
+
+def navigation(t: Callable[..., str]):
+    """Register the app's pages with translated titles and return the navigation."""
+    pages = []
+    for path, title_key, icon, url_path in PAGES:
+        if url_path is None:
+            pages.append(st.Page(path, title=t(title_key), icon=icon, default=True))
+        else:
+            pages.append(st.Page(path, title=t(title_key), icon=icon, url_path=url_path))
+    return st.navigation(pages)
+
+
+def _join_navigation() -> None:
+    """Draw the language switch and the navigation when Streamlit ran a page file on its own.
+
+    NOTE: until some session has called st.navigation, Streamlit 1.67 treats a top-level
+    `pages/` folder as an old-style multipage app, so a first request for /camera runs
+    pages/camera.py without app.py: no language switch and untranslated page names. The page
+    then does app.py's part itself; st.navigation also ends the old-style mode for the server.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        navigation(setup_app())
+
+
 def translator() -> Callable[..., str]:
-    """Return `t(key, **params)` for the session's language."""
+    """Return `t(key, **params)` for the session's language.
+
+    Pages call this first, so it also makes sure the page runs under app.py's navigation;
+    app.py itself uses setup_app, which runs before its st.navigation call.
+    """
+    _join_navigation()
     language = current_language()
     return lambda key, **params: i18n.translate(key, language, **params)
 
@@ -50,10 +94,14 @@ def setup_app() -> Callable[..., str]:
     """
     language = current_language()
     st.set_page_config(page_title=i18n.translate("app.title", language), page_icon=":material/sign_language:", layout="wide")
+    # The widget keeps its own key and copies its value into the session's language. Its id
+    # can change between runs (see _join_navigation), and the session's choice must survive.
+    st.session_state[LANGUAGE_WIDGET_KEY] = language
     st.sidebar.selectbox(
-        "Language / 语言", list(i18n.LANGUAGES), key=LANGUAGE_KEY, format_func=lambda code: i18n.LANGUAGES[code],
+        "Language / 语言", list(i18n.LANGUAGES), key=LANGUAGE_WIDGET_KEY,
+        format_func=lambda code: i18n.LANGUAGES[code], on_change=_store_language,
     )
-    return translator()
+    return lambda key, **params: i18n.translate(key, language, **params)
 
 
 def show_error(error: SignlangError) -> None:

@@ -137,13 +137,12 @@ def test_page_in_chinese_shows_no_english_text(with_data, app_models, webrtc_cal
 def test_language_switch_changes_page_text(with_data, app_models, webrtc_calls, page):
     app = run_in_language(page, "en")
     english_title = app.title[0].value
-    if page is None:
-        app.sidebar.selectbox(key="language").set_value("zh-CN").run()
-    else:
-        # After switch_page, AppTest 1.67 shows only the page's own elements, not the sidebar
-        # switch from app.py, so the switch is made through the state the widget writes.
-        app.session_state["language"] = "zh-CN"
-        app.run()
+    switch = app.sidebar.selectbox(key="language_select")
+    assert switch.value == "en"
+    switch.set_value("zh-CN").run()
+    assert not app.exception
+    assert app.session_state["language"] == "zh-CN"
+    assert app.sidebar.selectbox(key="language_select").value == "zh-CN"
     assert not app.exception
     assert app.title[0].value != english_title
     assert app.title[0].value == i18n.translate(
