@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_crop.add_argument("--split", choices=("test", "train"), default="test", help="data split to place in frames (default: test)")
     bench_crop.add_argument("--limit", type=int, default=None, help="number of images, drawn by a seeded shuffle (default: all)")
     bench_crop.add_argument("--seed", type=int, default=config.DEFAULT_SEED, help="seed of the sample, placements and noise (default: 42)")
-    bench_crop.add_argument("--padding", type=float, default=None, help="padding on each side of the hand's box, as a share of its longer side (default: 0.1)")
+    bench_crop.add_argument("--padding", type=float, default=None, help="padding on each side of the hand's box, as a share of its longer side (default: 0.05)")
     bench_crop.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
