@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from signlang import data, training
+    from signlang import data, storage, training
 
     settings = training.TrainSettings(architecture=args.arch, epochs=args.epochs, augment=not args.no_augment,
                                       val_fraction=args.val_fraction, seed=args.seed, learning_rate=args.learning_rate)
@@ -93,6 +93,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"error: --out must end in {config.MODEL_SUFFIX}, got {out_path}", file=sys.stderr)
         return 2
 
+    storage.check_folder_writable(out_path.parent)
     data_dir = config.resolve_data_dir(args.data_dir)
     train_data = data.load_split(data_dir, "train")
     test_data = data.load_split(data_dir, "test")
