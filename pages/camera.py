@@ -1,6 +1,5 @@
 """Camera page: sign at the webcam and see the predicted letter drawn over the video."""
 
-import gc
 
 import numpy as np
 import streamlit as st
@@ -18,19 +17,6 @@ def get_processor() -> FrameProcessor:
     if PROCESSOR_KEY not in st.session_state:
         st.session_state[PROCESSOR_KEY] = FrameProcessor()
     return st.session_state[PROCESSOR_KEY]
-
-
-@st.cache_resource(show_spinner=False)
-def freeze_loaded_objects() -> bool:
-    """Exclude every object alive now (TensorFlow, Keras, the loaded model) from garbage collection.
-
-    After every script run, fragment runs included, Streamlit 1.67 calls gc.collect(2) and
-    keras.backend.clear_session(), which collects again. With TensorFlow loaded the two took
-    about 300 ms together on a 2-core machine, holding the GIL and stalling the video threads
-    and other sessions. Frozen objects are skipped, which cuts that to about 1 ms.
-    """
-    gc.freeze()
-    return True
 
 
 def pick_predictor(t, models):
@@ -162,7 +148,7 @@ def main() -> None:
     if predictor is None:
         st.error(t("camera.no_usable_model"))
         return
-    freeze_loaded_objects()
+    ui.freeze_loaded_objects(predictor.name)
 
     processor = get_processor()
     # NOTE: the callback runs in a WebRTC worker thread. Replacing the whole settings object is

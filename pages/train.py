@@ -172,6 +172,7 @@ def main() -> None:
     t = ui.translator()
     st.title(t("train.title"))
     trainer = ui.load_trainer()
+    ui.freeze_loaded_objects("trainer")
 
     # Each call shows the error itself when a file is present but invalid.
     train_data = ui.load_split_or_none("train")

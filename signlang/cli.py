@@ -93,10 +93,10 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"error: --out must end in {config.MODEL_SUFFIX}, got {out_path}", file=sys.stderr)
         return 2
 
-    storage.check_folder_writable(out_path.parent)
     data_dir = config.resolve_data_dir(args.data_dir)
     train_data = data.load_split(data_dir, "train")
     test_data = data.load_split(data_dir, "test")
+    storage.check_folder_writable(out_path.parent)
 
     def report(progress: training.Progress) -> None:
         if progress.batch == progress.batches and len(progress.history.get("loss", [])) == progress.epoch:

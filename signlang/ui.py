@@ -150,6 +150,24 @@ def load_split_or_none(split: str):
 
 
 @st.cache_resource(show_spinner=False)
+def freeze_loaded_objects(loaded: str) -> bool:
+    """Exclude every object alive now (TensorFlow, Keras, the loaded model) from garbage collection.
+
+    Pages call this once per process for each `loaded` name (a model or the trainer), right
+    after loading it; freezing on every run would keep each run's cyclic garbage forever.
+
+    After every script run, fragment runs included, Streamlit 1.67 calls gc.collect(2) and
+    keras.backend.clear_session(), which collects again. With TensorFlow loaded the two took
+    about 300 ms together on a 2-core machine, holding the GIL and stalling the video threads
+    and other sessions. Frozen objects are skipped, which cuts that to about 1 ms.
+    """
+    import gc
+
+    gc.freeze()
+    return True
+
+
+@st.cache_resource(show_spinner=False)
 def load_trainer():
     """Return the server's one TrainingManager, shared by all sessions."""
     from signlang.jobs import TrainingManager
