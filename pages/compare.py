@@ -24,6 +24,16 @@ def load_frame_time(path: str, mtime: float) -> float:
     return compare.frame_time_ms(ui.load_predictor(path, mtime))
 
 
+# Decimal places per row of the comparison table; rows not listed are whole numbers.
+ROW_DECIMALS = {"accuracy": 4, "loss": 4, "file_mb": 2, "train_seconds": 1, "frame_ms": 2}
+
+
+def format_row(row: pd.Series) -> pd.Series:
+    """Format one row of the comparison table; `row.name` is its key in ROW_DECIMALS."""
+    decimals = ROW_DECIMALS.get(row.name, 0)
+    return row.map(lambda value: "" if value is None or pd.isna(value) else f"{value:,.{decimals}f}")
+
+
 def confusion_chart(t, scores: evaluation.Scores) -> alt.Chart:
     matrix = scores.confusion_matrix()
     rows = [
@@ -106,8 +116,8 @@ def main() -> None:
         row["frame_ms"] = frame_ms
         rows[info.name] = row
 
-    table = pd.DataFrame(rows).rename(index=lambda key: t(f"compare.row_{key}"))
-    st.dataframe(table.map(lambda v: "" if v is None else (f"{v:,.4f}" if isinstance(v, float) else f"{v:,}")))
+    table = pd.DataFrame(rows).apply(format_row, axis=1)
+    st.dataframe(table.rename(index=lambda key: t(f"compare.row_{key}")))
 
     st.subheader(t("compare.curves_heading"))
     curves_chart(t, {info.name: info.metadata.get("history", {}) for info in chosen})

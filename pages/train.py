@@ -119,6 +119,15 @@ def history_chart(t, history: dict, metric: str) -> None:
 
 
 @st.fragment(run_every=1.0)
+def show_busy_notice(t) -> None:
+    """Say above the form that a run is in progress, and clear the notice when it ends."""
+    snapshot = ui.load_trainer().snapshot()
+    if snapshot.running:
+        st.info(t("errors.training_busy", architecture=snapshot.settings.architecture,
+                  epoch=max(snapshot.progress.epoch, 1), epochs=snapshot.progress.epochs))
+
+
+@st.fragment(run_every=1.0)
 def show_progress(t) -> None:
     """Poll the server's training job every second and draw its state."""
     trainer = ui.load_trainer()
@@ -183,10 +192,7 @@ def main() -> None:
     show_dataset(t, train_data)
 
     st.subheader(t("train.settings_heading"))
-    snapshot = trainer.snapshot()
-    if snapshot.running:
-        st.info(t("errors.training_busy", architecture=snapshot.settings.architecture,
-                  epoch=snapshot.progress.epoch, epochs=snapshot.progress.epochs))
+    show_busy_notice(t)
     show_form(t, trainer, len(train_data))
     show_progress(t)
 

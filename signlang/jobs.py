@@ -69,7 +69,7 @@ class TrainingManager:
                 progress = self._snapshot.progress
                 raise TrainingBusyError(
                     "training_busy", architecture=self._snapshot.settings.architecture,
-                    epoch=progress.epoch, epochs=progress.epochs or settings.epochs,
+                    epoch=max(progress.epoch, 1), epochs=progress.epochs or settings.epochs,
                 )
             storage.check_folder_writable(self.models_folder)
             stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")

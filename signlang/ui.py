@@ -93,7 +93,7 @@ def setup_app() -> Callable[..., str]:
     The entry script calls this before every page, so the switch is on every page.
     """
     language = current_language()
-    st.set_page_config(page_title=i18n.translate("app.title", language), page_icon=":material/sign_language:", layout="wide")
+    st.set_page_config(page_title=i18n.translate("app.title", language), page_icon="🤟", layout="wide")
     # The widget keeps its own key and copies its value into the session's language. Its id
     # can change between runs (see _join_navigation), and the session's choice must survive.
     st.session_state[LANGUAGE_WIDGET_KEY] = language
