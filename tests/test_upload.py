@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from signlang import acquire, config
+from signlang import acquire, config, data
 from signlang.errors import DataError
 
-from conftest import open_page
+from conftest import make_split, open_page
 
 HEADER = ",".join(config.CSV_HEADER)
 
@@ -312,3 +312,36 @@ def test_folder_state_includes_hidden_files(tmp_path):
     (tmp_path / ".tmp-leftover").write_bytes(b"x")
     os.makedirs(tmp_path / "sub")
     assert folder_state(tmp_path) == {".tmp-leftover": b"x"}
+
+
+def test_kaggle_download_failure_is_clear(tmp_path, monkeypatch):
+    """kagglehub needs the network, which tests must not use, so its download is replaced."""
+    import kagglehub
+
+    def refuse(handle):
+        raise ConnectionError(f"Failed to resolve 'api.kaggle.com' for {handle}")
+
+    monkeypatch.setattr(kagglehub, "dataset_download", refuse)
+    with pytest.raises(DataError) as info:
+        acquire.download_from_kaggle(tmp_path / "data")
+    message = str(info.value)
+    assert "Downloading datamunge/sign-language-mnist from Kaggle failed" in message
+    assert "Failed to resolve" in message
+    assert "KAGGLE_USERNAME" in message
+    assert not any((tmp_path / "data").glob("*.csv"))
+
+
+def test_kaggle_download_copies_both_files(tmp_path, monkeypatch):
+    import kagglehub
+
+    download = tmp_path / "kaggle-cache" / "versions" / "1"
+    download.mkdir(parents=True)
+    images, labels = make_split(2)
+    data.write_csv(download / config.TRAIN_CSV, images, labels)
+    data.write_csv(download / config.TEST_CSV, images[:24], labels[:24])
+    monkeypatch.setattr(kagglehub, "dataset_download", lambda handle: str(download))
+
+    acquire.download_from_kaggle(tmp_path / "data")
+
+    assert data.load_split(tmp_path / "data", "train").images.shape == (48, 28, 28)
+    assert len(data.load_split(tmp_path / "data", "test")) == 24
