@@ -129,7 +129,7 @@ def main() -> None:
     columns = st.columns(2)
     for column, name in zip(columns, scores):
         column.markdown(f"**{name}**")
-        column.altair_chart(confusion_chart(t, scores[name]), use_container_width=True)
+        column.altair_chart(confusion_chart(t, scores[name]), width="stretch")
 
     st.subheader(t("compare.per_letter_heading"))
     per_letter = pd.DataFrame({name: pd.Series(s.per_letter_accuracy()) for name, s in scores.items()})
@@ -140,7 +140,7 @@ def main() -> None:
         xOffset=f"{t('compare.model')}:N",
         y=alt.Y(f"{t('compare.row_accuracy')}:Q", scale=alt.Scale(zero=False)),
         color=f"{t('compare.model')}:N",
-    ).properties(height=300), use_container_width=True)
+    ).properties(height=300), width="stretch")
 
     st.subheader(t("compare.mistakes_heading"))
     for name in scores:

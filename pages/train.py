@@ -119,15 +119,6 @@ def history_chart(t, history: dict, metric: str) -> None:
 
 
 @st.fragment(run_every=1.0)
-def show_busy_notice(t) -> None:
-    """Say above the form that a run is in progress, and clear the notice when it ends."""
-    snapshot = ui.load_trainer().snapshot()
-    if snapshot.running:
-        st.info(t("errors.training_busy", architecture=snapshot.settings.architecture,
-                  epoch=max(snapshot.progress.epoch, 1), epochs=snapshot.progress.epochs))
-
-
-@st.fragment(run_every=1.0)
 def show_progress(t) -> None:
     """Poll the server's training job every second and draw its state."""
     trainer = ui.load_trainer()
@@ -139,6 +130,8 @@ def show_progress(t) -> None:
     progress = snapshot.progress
     st.subheader(t("train.progress_heading", architecture=t(f"arch.{settings.architecture}")))
     if snapshot.running:
+        st.info(t("errors.training_busy", architecture=settings.architecture,
+                  epoch=max(progress.epoch, 1), epochs=progress.epochs))
         if snapshot.phase == jobs.LOADING:
             st.progress(0.0, text=t("train.phase_loading"))
         elif snapshot.phase == jobs.EVALUATING:
@@ -192,7 +185,6 @@ def main() -> None:
     show_dataset(t, train_data)
 
     st.subheader(t("train.settings_heading"))
-    show_busy_notice(t)
     show_form(t, trainer, len(train_data))
     show_progress(t)
 

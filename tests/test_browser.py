@@ -252,6 +252,12 @@ def load_camera(browser: Browser, url: str) -> Page:
     page = new_page(browser)
     page.goto(f"{url}/camera")
     page.get_by_role("heading", name=t("camera.title")).wait_for()
+    # On a fresh server the first run of a page draws it twice (see ui._join_navigation), and
+    # the stale copy of the component stays until that run ends.
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for()
+    page.wait_for_function(
+        "document.querySelectorAll('iframe[data-testid=\"stCustomComponentV1\"]').length === 1"
+    )
     start_button(page).wait_for()
     return page
 
