@@ -37,7 +37,9 @@ def _load_predictor(architecture: str) -> tuple[Predictor, str]:
     if not path.is_file():
         path = config.BUNDLED_MODELS_DIR / f"{architecture}{config.MODEL_SUFFIX}"
     try:
-        return Predictor.load(path), str(path)
+        resolved = path.resolve()
+        shown = resolved.relative_to(config.PROJECT_ROOT) if resolved.is_relative_to(config.PROJECT_ROOT) else path
+        return Predictor.load(path), str(shown)
     except Exception as error:  # noqa: BLE001 - fall back to an untrained model of the same shape
         logger.warning("timing an untrained %s because %s could not be loaded: %s", architecture, path, error)
         return Predictor(models.build_model(architecture), name=architecture), "untrained"
