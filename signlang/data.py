@@ -66,7 +66,7 @@ class ImageSet:
 
 @dataclasses.dataclass(frozen=True)
 class DataSource:
-    """Where one CSV lives: a plain or gzip file, or a member of a zip archive."""
+    """Location of one CSV: a plain or gzip file, or a member of a zip archive."""
 
     path: Path
     member: str | None = None
@@ -130,7 +130,7 @@ def _find_in_archive(archive: Path) -> dict[str, DataSource]:
 
     found: dict[str, DataSource] = {}
     for split, name in (("train", config.TRAIN_CSV), ("test", config.TEST_CSV)):
-        # Kaggle's archive holds each CSV twice (top level and in a folder); the shortest path wins.
+        # Kaggle's archive contains each CSV twice (top level and in a folder), so the shortest path wins.
         matches = sorted((m for m in members if Path(m).name == name), key=len)
         if matches:
             found[split] = DataSource(archive, matches[0])
@@ -140,7 +140,7 @@ def _find_in_archive(archive: Path) -> dict[str, DataSource]:
 
 
 def has_data(data_dir: Path) -> bool:
-    """Return whether `data_dir` holds both CSVs, without reading them."""
+    """Return whether `data_dir` contains both CSVs, without reading them."""
     try:
         find_sources(data_dir)
     except DataError:

@@ -154,7 +154,7 @@ def freeze_loaded_objects(loaded: str) -> bool:
     """Exclude every object alive now (TensorFlow, Keras, the loaded model) from garbage collection.
 
     Pages call this once per process for each `loaded` name (a model or the trainer), right
-    after loading it; freezing on every run would keep each run's cyclic garbage forever.
+    after loading it. Freezing on every run would keep each run's cyclic garbage forever.
 
     After every script run, fragment runs included, Streamlit 1.67 calls gc.collect(2) and
     keras.backend.clear_session(), which collects again. With TensorFlow loaded the two took

@@ -15,7 +15,8 @@ FRAME_SIZES = [(640, 480), (480, 640), (320, 240), (1280, 720), (1920, 1080)]
 def test_center_square_fits_each_frame(width, height):
     box = preprocess.center_square(height, width, 0.6)
     assert box.side == round(min(width, height) * 0.6)
-    assert box.x >= 0 and box.y >= 0
+    assert box.x >= 0
+    assert box.y >= 0
     assert box.x + box.side <= width
     assert box.y + box.side <= height
     assert abs((box.x + box.side / 2) - width / 2) <= 1
